@@ -1,0 +1,1 @@
+"""The mentionbot runtime: settings, ingestion, pipeline, decisions, chat adapters, API, CLI."""

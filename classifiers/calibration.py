@@ -1,0 +1,82 @@
+"""Calibration on held-out data: temperature scaling, review thresholds, spam auto-action."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from classifiers.metrics import precision_recall_at
+
+
+def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(y)), y].mean())
+
+
+def fit_temperature(logits: np.ndarray, y_true: Sequence[int]) -> float:
+    """The temperature minimising negative log-likelihood (golden-section search on log T)."""
+    y = np.asarray(y_true)
+    lo, hi = np.log(0.05), np.log(20.0)
+    golden = (np.sqrt(5) - 1) / 2
+    for _ in range(80):
+        a = hi - golden * (hi - lo)
+        b = lo + golden * (hi - lo)
+        if _nll(logits, y, float(np.exp(a))) < _nll(logits, y, float(np.exp(b))):
+            hi = b
+        else:
+            lo = a
+    return float(np.exp((lo + hi) / 2))
+
+
+def review_thresholds(
+    probs: np.ndarray,
+    y_true: Sequence[int],
+    labels: Sequence[str],
+    target_precision: float = 0.9,
+    min_support: int = 20,
+) -> dict[str, float]:
+    """Per label, the lowest confidence at which its predictions reach the target precision.
+
+    Predictions below their label's threshold are flagged ``needs_review``. A label whose
+    predictions never reach the target gets threshold 1.0 (always reviewed).
+    """
+    y = np.asarray(y_true)
+    pred = probs.argmax(axis=1)
+    conf = probs.max(axis=1)
+    thresholds: dict[str, float] = {}
+    for k, name in enumerate(labels):
+        mine = pred == k
+        scores, positive = conf[mine], (y[mine] == k)
+        chosen = 1.0
+        for t in np.unique(np.round(scores, 4)):
+            precision, _, flagged = precision_recall_at(scores, positive, float(t))
+            if flagged >= min_support and precision >= target_precision:
+                chosen = float(t)
+                break
+        thresholds[name] = chosen
+    return thresholds
+
+
+def auto_action_threshold(
+    spam_probs: np.ndarray,
+    is_spam: np.ndarray,
+    target_precision: float = 0.98,
+    min_flagged: int = 50,
+) -> float | None:
+    """The lowest spam probability at which dev spam precision stays ≥ target at every higher cut.
+
+    Returns None when no threshold reaches it with at least ``min_flagged`` flagged items:
+    the model then has no auto-action and says so.
+    """
+    candidates = np.unique(np.round(spam_probs, 4))[::-1]
+    best: float | None = None
+    for t in candidates:
+        precision, _, flagged = precision_recall_at(spam_probs, is_spam, float(t))
+        if precision < target_precision:
+            break
+        if flagged >= min_flagged:
+            best = float(t)
+    return best

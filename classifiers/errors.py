@@ -1,0 +1,21 @@
+"""Errors raised by the classifier package.
+
+``bot.errors.MentionbotError`` re-exports these under the project's single root; they live here so
+the classifier does not import the runtime.
+"""
+
+
+class ClassifierError(Exception):
+    """Base class for every classifier failure (bad artifact, bad input, missing encoder)."""
+
+
+class DataError(ClassifierError):
+    """A labelled-data file is malformed; the message names the file and line."""
+
+
+class ArtifactError(ClassifierError):
+    """A saved model cannot be loaded (missing file, wrong format, unknown encoder)."""
+
+
+class EncoderNotFound(ArtifactError):
+    """The base encoder's weights are not installed."""
