@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers.config import ARTIFACT_DIR
+from classifiers.model import MentionClassifier
+
+DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mentions"
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> MentionClassifier:
+    """The committed artifact, loaded exactly as a fresh clone would load it."""
+    return MentionClassifier.load(ARTIFACT_DIR)
+
+
+@pytest.fixture(scope="session")
+def dev_path() -> Path:
+    path = DATA_DIR / "dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"labelled data not found at {path}")
+    return path
