@@ -1,11 +1,9 @@
-"""Errors raised by the classifier package.
+"""Errors raised by the classifier package, under the project's root ``MentionbotError``."""
 
-``bot.errors.MentionbotError`` re-exports these under the project's single root; they live here so
-the classifier does not import the runtime.
-"""
+from models.errors import MentionbotError
 
 
-class ClassifierError(Exception):
+class ClassifierError(MentionbotError):
     """Base class for every classifier failure (bad artifact, bad input, missing encoder)."""
 
 

@@ -1,9 +1,30 @@
-"""Errors raised by the store. Callers catch ``StoreError`` or one of its subclasses."""
+"""mentionbot's error tree. Every error raised on purpose derives from ``MentionbotError``.
+
+It lives in the bottom layer so every package can derive from it::
+
+    MentionbotError
+    ├── StoreError                      models: the database
+    │   ├── StoreUnavailable            unreachable / busy beyond timeout → 503, retry
+    │   ├── NotFound
+    │   ├── LeaseLost                   a worker acted without holding its lease
+    │   ├── DecisionRefused             conflicts with the mention's state (audited)
+    │   └── IdempotencyConflict
+    └── ClassifierError                 classifiers: model and data
+        ├── DataError                   malformed labelled-data file (names file:line)
+        └── ArtifactError               saved model unreadable
+            └── EncoderNotFound         base encoder package not installed
+
+The runtime (``bot.errors``) adds its own branches under the same root.
+"""
 
 from __future__ import annotations
 
 
-class StoreError(Exception):
+class MentionbotError(Exception):
+    """Root of every error mentionbot raises on purpose."""
+
+
+class StoreError(MentionbotError):
     """Base class of every error the store raises on purpose."""
 
 
