@@ -38,6 +38,7 @@ class ClassifierConfig:
     encoder_id: str = "sentence-transformers/all-MiniLM-L6-v2"
     labels: list[str] = field(default_factory=lambda: [lab.value for lab in Label])
     max_length: int = 128
+    normalise: bool = False  # links → "http", @-handles → "@user" (see classifiers.text)
     lora: LoraSpec = field(default_factory=LoraSpec)
     temperature: float = 1.0
     thresholds: dict[str, float] = field(default_factory=dict)

@@ -25,7 +25,7 @@ from classifiers.encoders import encoder_path
 from classifiers.errors import ArtifactError
 from classifiers.network import MentionNet, load_encoder
 from classifiers.predictions import calibrated, to_predictions
-from classifiers.text import clean_text
+from classifiers.text import model_input
 from models.domain import Label, Prediction
 
 
@@ -80,8 +80,9 @@ class MentionClassifier:
     def encode(
         self, texts: Sequence[str], max_length: int | None = None
     ) -> dict[str, torch.Tensor]:
+        """Tokenize texts already passed through ``model_input``."""
         batch: dict[str, torch.Tensor] = self.tokenizer(
-            [clean_text(t) for t in texts],
+            list(texts),
             padding=True,
             truncation=True,
             max_length=max_length or self.config.max_length,
@@ -91,7 +92,7 @@ class MentionClassifier:
 
     def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Raw logits, shape (len(texts), n_labels). Batches are sorted by length to pad less."""
-        cleaned = [clean_text(t) for t in texts]
+        cleaned = [model_input(t, self.config.normalise) for t in texts]
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         out = np.zeros((len(cleaned), len(self.labels)), dtype=np.float32)
         self.net.eval()

@@ -33,7 +33,7 @@ from classifiers.data import Example, load_examples
 from classifiers.metrics import expected_calibration_error, macro_f1
 from classifiers.model import MentionClassifier
 from classifiers.predictions import softmax
-from classifiers.text import clean_text
+from classifiers.text import model_input
 from models.domain import Label
 
 
@@ -48,6 +48,8 @@ class TrainOptions:
     head_lr: float = 2e-3
     train_max_length: int = 64
     heuristic_weight: float = 0.5
+    normalise: bool = True
+    max_per_class: int = 6000  # per epoch; the majority class is re-sampled each epoch
     class_weight_power: float = 0.5
     label_smoothing: float = 0.1
     lora_r: int = 16
@@ -67,17 +69,38 @@ def sample_weights(examples: Sequence[Example], opts: TrainOptions) -> list[floa
     per_class = {
         lab: (total / (len(counts) * n)) ** opts.class_weight_power for lab, n in counts.items()
     }
-    weights = [
-        per_class[ex.label] * (opts.heuristic_weight if ex.label_origin == "heuristic" else 1.0)
-        for ex in examples
-    ]
+    weights = [per_class[ex.label] * _label_trust(ex, opts) for ex in examples]
     mean = sum(weights) / len(weights)
     return [w / mean for w in weights]
 
 
-def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+def _label_trust(ex: Example, opts: TrainOptions) -> float:
+    """Heuristic labels weigh less; crowd labels weigh by their annotators' agreement."""
+    if ex.label_origin == "heuristic":
+        return opts.heuristic_weight
+    agreement = ex.meta.get("airline_sentiment_confidence")
+    try:
+        return max(0.5, min(1.0, float(str(agreement)))) if agreement is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def epoch_sample(examples: Sequence[Example], cap: int, rng: random.Random) -> list[int]:
+    """Indices for one epoch: every example of small classes, ``cap`` of each larger one."""
+    by_label: dict[Label, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_label.setdefault(ex.label, []).append(i)
+    chosen: list[int] = []
+    for idx in by_label.values():
+        chosen.extend(idx if len(idx) <= cap else rng.sample(idx, cap))
+    return chosen
+
+
+def length_batches(
+    indices: Sequence[int], lengths: Sequence[int], batch_size: int, rng: random.Random
+) -> list[list[int]]:
     """Shuffle, sort within chunks of 50 batches by length, then shuffle the batches."""
-    order = list(range(len(lengths)))
+    order = list(indices)
     rng.shuffle(order)
     chunk = batch_size * 50
     batches: list[list[int]] = []
@@ -96,10 +119,12 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     torch.set_num_threads(opts.threads)
     seed_everything(opts.seed)
     train_set, dev_set = load_examples(opts.train), load_examples(opts.dev)
-    config = ClassifierConfig(lora=LoraSpec(r=opts.lora_r, alpha=2 * opts.lora_r))
+    config = ClassifierConfig(
+        lora=LoraSpec(r=opts.lora_r, alpha=2 * opts.lora_r), normalise=opts.normalise
+    )
     model = MentionClassifier.fresh(config)
     index = {lab: i for i, lab in enumerate(model.labels)}
-    texts = [clean_text(ex.text) for ex in train_set]
+    texts = [model_input(ex.text, opts.normalise) for ex in train_set]
     targets = torch.tensor([index[ex.label] for ex in train_set])
     weights = torch.tensor(sample_weights(train_set, opts), dtype=torch.float32)
     lengths = [
@@ -123,7 +148,8 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
         weight_decay=0.01,
     )
     rng = random.Random(opts.seed)
-    steps_per_epoch = (len(texts) + opts.batch_size - 1) // opts.batch_size
+    epoch_size = len(epoch_sample(train_set, opts.max_per_class, random.Random(0)))
+    steps_per_epoch = (epoch_size + opts.batch_size - 1) // opts.batch_size
     total = steps_per_epoch * opts.epochs
     warmup = max(1, total // 16)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -136,7 +162,9 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     for epoch in range(1, opts.epochs + 1):
         net.train()
         bar = tqdm(
-            length_batches(lengths, opts.batch_size, rng),
+            length_batches(
+                epoch_sample(train_set, opts.max_per_class, rng), lengths, opts.batch_size, rng
+            ),
             desc=f"epoch {epoch}/{opts.epochs}",
             file=log,
             mininterval=5.0,
