@@ -42,9 +42,9 @@ class TrainOptions:
     train: Path
     dev: Path
     out: Path
-    epochs: int = 2
+    epochs: int = 3
     batch_size: int = 32
-    lr: float = 5e-4
+    lr: float = 6e-4
     head_lr: float = 2e-3
     train_max_length: int = 64
     heuristic_weight: float = 0.5

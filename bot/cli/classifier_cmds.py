@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
     train.add_argument("--train", type=Path, default=DATA_DIR / "train.jsonl")
     train.add_argument("--dev", type=Path, default=DATA_DIR / "dev.jsonl")
     train.add_argument("--out", type=Path, default=None, help="default: the shipped artifact dir")
-    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--epochs", type=int, default=3)
     train.add_argument("--seed", type=int, default=13)
     train.set_defaults(handler=run_train)
 
