@@ -1,0 +1,157 @@
+"""The ONNX Runtime serving path: cached build, torch-free loading, agreement with torch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers import fast, onnx_export
+from classifiers.agreement import compare
+from classifiers.config import ARTIFACT_DIR, WEIGHTS_FILE, ClassifierConfig
+from classifiers.data import load_examples
+from classifiers.fast import OnnxMentionClassifier, cache_path
+from classifiers.model import MentionClassifier
+from models.domain import LABELS
+
+TEXTS = [
+    "@united my bag never arrived and nobody answers the phone",
+    "Win a FREE iPhone, click here",
+    "¿Dónde está mi reembolso?",
+    "merci pour l'aide rapide !",
+    "",
+    "broken \ud800 surrogate",
+    "a" * 10_000,
+]
+
+
+def _shipped() -> bool:
+    return (ARTIFACT_DIR / WEIGHTS_FILE).is_file()
+
+
+@pytest.fixture(scope="session")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped model if present, else an untrained one (same export path, random head)."""
+    if _shipped():
+        return ARTIFACT_DIR
+    path = tmp_path_factory.mktemp("untrained")
+    MentionClassifier.fresh(ClassifierConfig()).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def onnx_model(artifact: Path, cache_dir: Path) -> OnnxMentionClassifier:
+    """Built once per session: the only real export in this module."""
+    return OnnxMentionClassifier.from_artifact(artifact, cache_dir)
+
+
+def test_build_writes_one_cache_file_and_no_temporaries(
+    onnx_model: OnnxMentionClassifier, artifact: Path, cache_dir: Path
+) -> None:
+    assert [p.name for p in cache_dir.iterdir()] == [
+        cache_path(artifact, onnx_model.config, cache_dir).name
+    ]
+
+
+def test_second_load_uses_the_cache(
+    onnx_model: OnnxMentionClassifier,
+    artifact: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = cache_path(artifact, onnx_model.config, cache_dir)
+    before = path.stat().st_mtime_ns
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("rebuilt although the cache was valid")
+
+    monkeypatch.setattr(fast, "build_cache", refuse)
+    again = OnnxMentionClassifier.from_artifact(artifact, cache_dir)
+    assert path.stat().st_mtime_ns == before
+    assert np.array_equal(again.logits(TEXTS), onnx_model.logits(TEXTS))
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated"])
+def test_missing_or_corrupt_cache_is_rebuilt(
+    onnx_model: OnnxMentionClassifier,
+    artifact: Path,
+    cache_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+) -> None:
+    good = cache_path(artifact, onnx_model.config, cache_dir)
+    target = cache_path(artifact, onnx_model.config, tmp_path)
+    if damage == "garbage":
+        target.write_bytes(b"not an onnx model")
+    elif damage == "truncated":
+        target.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    builds: list[Path] = []
+
+    def copy_build(_artifact: Path, path: Path) -> None:
+        builds.append(path)
+        shutil.copyfile(good, path)
+
+    monkeypatch.setattr(fast, "build_cache", copy_build)
+    rebuilt = OnnxMentionClassifier.from_artifact(artifact, tmp_path)
+    assert builds == [target]
+    assert np.array_equal(rebuilt.logits(TEXTS), onnx_model.logits(TEXTS))
+
+
+def test_crash_mid_build_leaves_no_cache_file(
+    artifact: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(_model: object, path: Path, quantize: bool = True) -> Path:
+        path.write_bytes(b"half a model")
+        raise RuntimeError("killed mid-export")
+
+    monkeypatch.setattr(MentionClassifier, "load", classmethod(lambda cls, d: object()))
+    monkeypatch.setattr(onnx_export, "export_onnx", crash)
+    with pytest.raises(RuntimeError, match="mid-export"):
+        OnnxMentionClassifier.from_artifact(artifact, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_predictions_are_well_formed_and_deterministic(
+    onnx_model: OnnxMentionClassifier, artifact: Path, cache_dir: Path
+) -> None:
+    first = onnx_model.predict(TEXTS)
+    again = OnnxMentionClassifier.from_artifact(artifact, cache_dir).predict(TEXTS)
+    assert [p.probabilities for p in first] == [p.probabilities for p in again]
+    assert len(first) == len(TEXTS) and onnx_model.predict([]) == []
+    for p in first:
+        assert set(p.probabilities) == set(LABELS)
+        assert abs(sum(p.probabilities.values()) - 1.0) < 1e-6
+        assert p.model_version == onnx_model.config.version
+    assert first[4].needs_review  # blank text
+
+
+def test_serving_process_never_imports_torch(artifact: Path, cache_dir: Path) -> None:
+    load = f"Path({str(artifact)!r}), Path({str(cache_dir)!r})"
+    code = (
+        "import sys; from pathlib import Path; from classifiers.fast import OnnxMentionClassifier;"
+        f"m = OnnxMentionClassifier.from_artifact({load});"
+        "m.predict(['hello']);"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('torch', 'transformers')];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.skipif(not _shipped(), reason="no trained model in classifiers/artifacts/")
+def test_agrees_with_torch_on_dev(
+    onnx_model: OnnxMentionClassifier, shipped_model: MentionClassifier, dev_path: Path
+) -> None:
+    examples = load_examples(dev_path)[:200]
+    result = compare(shipped_model, onnx_model, examples)
+    assert result.argmax_agreement >= 0.97, result.summary()
+    assert result.max_abs_prob_diff <= 0.15, result.summary()
