@@ -31,3 +31,4 @@ lint: setup
 
 bench: setup
 	$(PY) bench/classify_bench.py
+	$(PY) bench/pipeline_bench.py

@@ -18,6 +18,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 BUSY_TIMEOUT_MS = 5000
 """How long a SQLite connection waits for another writer before giving up."""
 
+POOL_SIZE, POOL_OVERFLOW = 12, 8
+"""Connections kept open per engine, and extra ones allowed under load. Connections beyond the
+pool are closed when returned, so a pool smaller than the concurrent work churns connections."""
+
 _BEGIN_OPTION = "mentionbot_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
@@ -40,11 +44,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
                 "in-memory SQLite is not supported (each connection would see its own database); "
                 "use a file path: sqlite+aiosqlite:///path/to/mentionbot.db"
             )
-        engine = create_async_engine(parsed, echo=echo)
+        engine = create_async_engine(
+            parsed, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
         _configure_sqlite(engine)
         return engine
     if parsed.drivername == "postgresql+asyncpg":
-        return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_async_engine(
+            parsed, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     raise UnsupportedDatabase(
         f"unsupported database URL scheme {parsed.drivername!r}: use "
         "'sqlite+aiosqlite:///path/to/file.db' or 'postgresql+asyncpg://user@host/db'"

@@ -9,12 +9,26 @@ It lives in the bottom layer so every package can derive from it::
     │   ├── LeaseLost                   a worker acted without holding its lease
     │   ├── DecisionRefused             conflicts with the mention's state (audited)
     │   └── IdempotencyConflict
-    └── ClassifierError                 classifiers: model and data
-        ├── DataError                   malformed labelled-data file (names file:line)
-        └── ArtifactError               saved model unreadable
-            └── EncoderNotFound         base encoder package not installed
-
-The runtime (``bot.errors``) adds its own branches under the same root.
+    ├── ClassifierError                 classifiers: model and data
+    │   ├── DataError                   malformed labelled-data file (names file:line)
+    │   └── ArtifactError               saved model unreadable
+    │       └── EncoderNotFound         base encoder package not installed
+    └── BotError                        bot: the runtime (``bot.errors``)
+        ├── ConfigError                 settings missing or invalid (never echoes secrets)
+        ├── IngestError                 refused ingest request; carries status and code
+        │   ├── BadJson                 400
+        │   ├── SchemaViolation         422, with field paths
+        │   ├── SignatureMissing        401
+        │   ├── SignatureInvalid        401
+        │   ├── StaleTimestamp          401, outside the 5-minute replay window
+        │   ├── PayloadTooLarge         413
+        │   └── IngestUnavailable       503 + Retry-After: database down, nothing acknowledged
+        ├── Unauthorized                401: no or unknown API token
+        ├── Forbidden                   403: role does not allow it (audited)
+        ├── InvalidDecision             422: e.g. approve with no reply text
+        └── AdapterError                chat adapter / publisher call failed; retry_after
+            ├── TransientError          429, 5xx, timeout: retry with backoff
+            └── PermanentError          retrying cannot help
 """
 
 from __future__ import annotations

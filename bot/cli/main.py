@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import classifier_cmds
-from classifiers.errors import ClassifierError
+from bot.cli import classifier_cmds, data_cmds, decide_cmds, serve_cmds
+from models.errors import MentionbotError
 
-COMMAND_MODULES = (classifier_cmds,)
+COMMAND_MODULES = (classifier_cmds, serve_cmds, decide_cmds, data_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except ClassifierError as exc:
+    except MentionbotError as exc:
         print(f"mentionbot: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

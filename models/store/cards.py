@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
 
 from models.domain import CardRef
+from models.errors import NotFound
 from models.store import rows
 from models.store.base import StoreBase
-from models.tables import ChatCard
+from models.tables import ChatCard, Mention
 
 
 class CardsMixin(StoreBase):
@@ -52,4 +55,41 @@ class CardsMixin(StoreBase):
         )
         async with self._read() as conn:
             row = (await conn.execute(query)).first()
+        return None if row is None else rows.to_card(row)
+
+    async def thread_root_card(
+        self, mention_id: int, adapter: str, since: datetime
+    ) -> CardRef | None:
+        """The card a follow-up belongs under: the earliest card in ``adapter``, posted at or
+        after ``since``, of an older mention from the same source by the same author or with
+        the same ``thread_key``. None if the mention starts a new conversation."""
+        async with self._read() as conn:
+            me = (
+                await conn.execute(
+                    select(Mention.source, Mention.author_id, Mention.thread_key).where(
+                        Mention.id == mention_id
+                    )
+                )
+            ).one_or_none()
+            if me is None:
+                raise NotFound(f"no mention with id {mention_id}")
+            same_conversation = Mention.author_id == me.author_id
+            if me.thread_key is not None:
+                same_conversation = or_(same_conversation, Mention.thread_key == me.thread_key)
+            query = (
+                select(ChatCard)
+                .join(Mention, Mention.id == ChatCard.mention_id)
+                .where(
+                    and_(
+                        ChatCard.adapter == adapter,
+                        ChatCard.posted_at >= since,
+                        Mention.id < mention_id,
+                        Mention.source == me.source,
+                        same_conversation,
+                    )
+                )
+                .order_by(ChatCard.posted_at, ChatCard.id)
+                .limit(1)
+            )
+            row = (await conn.execute(query)).one_or_none()
         return None if row is None else rows.to_card(row)

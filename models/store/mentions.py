@@ -144,24 +144,49 @@ class MentionsMixin(StoreBase):
 
     async def get_mention(self, mention_id: int) -> MentionHistory:
         """A mention with everything recorded about it; raises NotFound."""
+        found = await self.get_mentions([mention_id])
+        if mention_id not in found:
+            raise NotFound(f"no mention with id {mention_id}")
+        return found[mention_id]
+
+    async def get_mentions(self, mention_ids: Sequence[int]) -> dict[int, MentionHistory]:
+        """:meth:`get_mention` for many mentions in one snapshot (one query per table, not per
+        mention); ids with no mention are left out."""
+        wanted = sorted(set(mention_ids))
+        if not wanted:
+            return {}
         async with self._read() as conn:
-            row = (
-                await conn.execute(rows.SELECT_MENTIONS.where(Mention.id == mention_id))
-            ).one_or_none()
-            if row is None:
-                raise NotFound(f"no mention with id {mention_id}")
+            found = {
+                r.id: r
+                for r in await conn.execute(rows.SELECT_MENTIONS.where(Mention.id.in_(wanted)))
+            }
+            ids = sorted(found)
 
-            async def related(table: Any) -> list[Any]:
-                query = select(table).where(table.mention_id == mention_id).order_by(table.id)
-                return list(await conn.execute(query))
+            async def related(table: Any, convert: Any) -> dict[int, list[Any]]:
+                by_mention: dict[int, list[Any]] = {i: [] for i in ids}
+                if ids:
+                    query = select(table).where(table.mention_id.in_(ids)).order_by(table.id)
+                    for r in await conn.execute(query):
+                        by_mention[r.mention_id].append(convert(r))
+                return by_mention
 
-            return MentionHistory(
-                mention=rows.to_mention(row),
-                events=[rows.to_event(r) for r in await related(StageEventRow)],
-                predictions=[rows.to_prediction(r) for r in await related(PredictionRow)],
-                suggestions=[rows.to_suggestion(r) for r in await related(SuggestionRow)],
-                cards=[rows.to_card(r) for r in await related(ChatCard)],
-                decisions=[rows.to_decision(r) for r in await related(DecisionRow)],
-                outbox=[rows.to_outbox(r) for r in await related(OutboxRow)],
-                audit=[rows.to_audit(r) for r in await related(AuditRow)],
+            events = await related(StageEventRow, rows.to_event)
+            predictions = await related(PredictionRow, rows.to_prediction)
+            suggestions = await related(SuggestionRow, rows.to_suggestion)
+            cards = await related(ChatCard, rows.to_card)
+            decisions = await related(DecisionRow, rows.to_decision)
+            outbox = await related(OutboxRow, rows.to_outbox)
+            audit = await related(AuditRow, rows.to_audit)
+        return {
+            i: MentionHistory(
+                mention=rows.to_mention(found[i]),
+                events=events[i],
+                predictions=predictions[i],
+                suggestions=suggestions[i],
+                cards=cards[i],
+                decisions=decisions[i],
+                outbox=outbox[i],
+                audit=audit[i],
             )
+            for i in ids
+        }

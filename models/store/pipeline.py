@@ -22,7 +22,7 @@ from models.domain import (
 from models.errors import LeaseLost, NotFound
 from models.store import rows
 from models.store.base import StoreBase
-from models.tables import DecisionRow, Mention, PredictionRow, SuggestionRow
+from models.tables import DecisionRow, Mention, PredictionRow, StageEventRow, SuggestionRow
 
 
 class PipelineMixin(StoreBase):
@@ -79,6 +79,52 @@ class PipelineMixin(StoreBase):
                 .values(status=str(to_status), lease_owner=None, lease_until=None, attempts=0)
             )
             await self._event(conn, mention_id, status[mention_id], to_status, worker, detail)
+
+    async def advance_many(
+        self,
+        mention_ids: Sequence[int],
+        worker: str,
+        to_status: Status,
+        details: Mapping[int, JSONDict] | None = None,
+    ) -> list[int]:
+        """:meth:`advance` for a batch in one transaction. Mentions ``worker`` no longer leases
+        (or that do not exist) are left alone; returns the ids that were advanced."""
+        wanted = sorted(set(mention_ids))
+        if not wanted:
+            return []
+        now = self._now()
+        query = (
+            select(Mention.id, Mention.status, Mention.lease_owner, Mention.lease_until)
+            .where(Mention.id.in_(wanted))
+            .order_by(Mention.id)
+            .with_for_update()
+        )
+        async with self._write() as conn:
+            held = {
+                r.id: r.status
+                for r in await conn.execute(query)
+                if r.lease_owner == worker and r.lease_until is not None and r.lease_until > now
+            }
+            if not held:
+                return []
+            await conn.execute(
+                update(Mention)
+                .where(Mention.id.in_(list(held)))
+                .values(status=str(to_status), lease_owner=None, lease_until=None, attempts=0)
+            )
+            events = [
+                {
+                    "mention_id": i,
+                    "from_status": status,
+                    "to_status": str(to_status),
+                    "at": now,
+                    "actor": worker,
+                    "detail": (details or {}).get(i),
+                }
+                for i, status in sorted(held.items())
+            ]
+            await conn.execute(insert(StageEventRow), events)
+        return sorted(held)
 
     async def release(self, mention_id: int, worker: str) -> bool:
         """Give up ``worker``'s lease early (the stage is unchanged); False if it held none."""

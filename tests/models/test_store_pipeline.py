@@ -179,3 +179,35 @@ async def test_save_suggestions_replaces_previous_set(store: Store) -> None:
         "apology1",
         "faq4",
     ]
+
+
+async def test_advance_many_moves_the_batch_and_skips_lost_leases(
+    store: Store, clock: FakeClock
+) -> None:
+    ids = await _ingest(store, 4)
+    await store.claim(Status.RECEIVED, "w1", limit=3, lease_seconds=30)
+    await store.release(ids[1], "w1")  # given up: w1 no longer holds it
+    advanced = await store.advance_many(
+        [*ids, 999], "w1", Status.CLASSIFIED, {ids[0]: {"label": "question"}}
+    )
+    assert advanced == [ids[0], ids[2]]  # not the released one, the unclaimed one or 999
+    first = await store.get_mention(ids[0])
+    assert first.mention.status is Status.CLASSIFIED
+    assert (first.mention.lease_owner, first.mention.attempts) == (None, 0)
+    assert first.events[-1].detail == {"label": "question"}
+    assert first.events[-1].actor == "w1"
+    assert (await store.get_mention(ids[1])).mention.status is Status.RECEIVED
+    assert await store.advance_many([ids[3]], "w1", Status.CLASSIFIED) == []
+    assert await store.advance_many([], "w1", Status.CLASSIFIED) == []
+
+
+async def test_get_mentions_matches_get_mention(store: Store) -> None:
+    ids = await _ingest(store, 3)
+    await store.save_predictions({ids[0]: prediction(Label.PRAISE)})
+    await store.upsert_card(ids[1], "slack", "C1", "ts-1")
+    many = await store.get_mentions([ids[2], ids[0], ids[1], 12345])
+    assert sorted(many) == sorted(ids)
+    for i in ids:
+        assert many[i] == await store.get_mention(i)
+    assert [p.label for p in many[ids[0]].predictions] == [Label.PRAISE]
+    assert await store.get_mentions([]) == {}

@@ -1,0 +1,1 @@
+"""Example data shipped with mentionbot: the Skylark Air stream used by ``mentionbot demo``."""

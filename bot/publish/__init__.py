@@ -1,0 +1,1 @@
+"""Publishers: carry out approved replies and removals on the mention's source."""

@@ -1,0 +1,31 @@
+"""The suggestion seam: the pipeline asks a ``Suggester`` for reply suggestions per mention.
+
+The playbook engine (``playbooks``) plugs in here from the composition root; until then, and
+whenever suggestions are switched off, ``NoSuggestions`` is used. A suggester that fails for a
+mention does not hold it up: the mention goes to chat without suggestions.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from models.domain import MentionRecord, NewSuggestion, Prediction
+
+
+class Suggester(Protocol):
+    async def suggest(
+        self, mention: MentionRecord, prediction: Prediction | None
+    ) -> list[NewSuggestion]:
+        """Ranked suggestions for ``mention`` (``prediction`` None: it could not be classified).
+
+        Must be quick or yield to the event loop (run CPU-heavy work in a thread)."""
+        ...
+
+
+class NoSuggestions:
+    """The default: suggests nothing; humans write the reply."""
+
+    async def suggest(
+        self, mention: MentionRecord, prediction: Prediction | None
+    ) -> list[NewSuggestion]:
+        return []
