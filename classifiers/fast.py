@@ -1,0 +1,172 @@
+"""``OnnxMentionClassifier``: the serving path. ONNX Runtime + ``tokenizers``, no torch.
+
+Same inference interface as ``MentionClassifier`` (``config``, ``logits``, ``predict``) and the
+same tokenization (the encoder's ``tokenizer.json``, truncated to ``config.max_length``, padded
+to the longest text of each length-sorted batch).
+
+``from_artifact`` builds the int8 ONNX file from a saved model once and caches it outside the
+repository. The cache file name holds everything the graph depends on: the model version, the
+sha256 of ``adapter.safetensors``, the onnxruntime version and ``EXPORT_REVISION``. The file is
+written to a temporary name and renamed, so a crash mid-build never leaves a half-written cache;
+a cache file that does not load is rebuilt.
+
+The session classifies one text per run by default (``session_batch=1``). Dynamic int8
+quantization scales each matmul's input over the whole batch tensor, so in a shared batch a
+text's probabilities depend on its batch-mates and padding (up to 0.19 on dev, 1.2% of labels
+flipped, measured); one text per run makes every result a function of its text alone, as on the
+torch path. On short mentions and 2 cores it costs no throughput (see ``bench/``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from classifiers.config import WEIGHTS_FILE, ClassifierConfig
+from classifiers.encoders import encoder_path
+from classifiers.predictions import calibrated, to_predictions
+from classifiers.text import model_input
+from models.domain import Label, Prediction
+
+log = logging.getLogger(__name__)
+
+EXPORT_REVISION = 1  # bump when the export or quantization recipe changes
+DEFAULT_CACHE_DIR = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mentionbot" / "onnx"
+)
+
+
+class OnnxMentionClassifier:
+    """Classify mention texts with an ONNX Runtime session."""
+
+    def __init__(
+        self, config: ClassifierConfig, session: ort.InferenceSession, session_batch: int = 1
+    ) -> None:
+        if session_batch < 1:
+            raise ValueError("session_batch must be >= 1")
+        self.config = config
+        self.session = session
+        self.session_batch = session_batch  # >1 trades batch-independence for fewer runs
+        self.labels = [Label(name) for name in config.labels]
+        self.tokenizer = load_tokenizer(config)
+        self._inputs = {i.name for i in session.get_inputs()}
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_onnx(
+        cls, onnx_path: Path, config: ClassifierConfig, threads: int = 2, session_batch: int = 1
+    ) -> OnnxMentionClassifier:
+        return cls(config, make_session(onnx_path, threads), session_batch)
+
+    @classmethod
+    def from_artifact(
+        cls,
+        artifact_dir: Path,
+        cache_dir: Path = DEFAULT_CACHE_DIR,
+        threads: int = 2,
+        session_batch: int = 1,
+    ) -> OnnxMentionClassifier:
+        """Load a saved model through its cached int8 ONNX file, building the file if needed."""
+        config = ClassifierConfig.read(artifact_dir)
+        path = cache_path(artifact_dir, config, cache_dir)
+        if path.is_file():
+            try:
+                return cls(config, make_session(path, threads), session_batch)
+            except Exception as exc:  # onnxruntime's load errors derive from Exception only
+                log.warning("ONNX cache %s does not load (%s); rebuilding", path, exc)
+                path.unlink(missing_ok=True)
+        build_cache(artifact_dir, path)
+        return cls(config, make_session(path, threads), session_batch)
+
+    # ---- inference ----------------------------------------------------------------------
+    def encode(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(list(texts))  # already through model_input
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        return {name: value for name, value in feed.items() if name in self._inputs}
+
+    def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Raw logits, shape (len(texts), n_labels). Batches are sorted by length to pad less.
+
+        ``batch_size`` is accepted for interface parity; runs hold at most ``session_batch``.
+        """
+        cleaned = [model_input(t, self.config.normalise) for t in texts]
+        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
+        out = np.zeros((len(cleaned), len(self.labels)), dtype=np.float32)
+        batch_size = max(1, min(batch_size, self.session_batch))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            result = self.session.run(["logits"], self.encode([cleaned[i] for i in idx]))
+            out[idx] = result[0]
+        return out
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        return calibrated(self.config, logits)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[Prediction]:
+        if not texts:
+            return []
+        return to_predictions(self.config, texts, self.logits(texts, batch_size))
+
+
+def load_tokenizer(config: ClassifierConfig) -> Tokenizer:
+    """The encoder's fast tokenizer, truncating to ``max_length`` and padding to the longest."""
+    tokenizer = Tokenizer.from_file(str(encoder_path(config.encoder_id) / "tokenizer.json"))
+    pad = tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]", "pad_type_id": 0}
+    tokenizer.enable_truncation(max_length=config.max_length)
+    tokenizer.enable_padding(
+        pad_id=pad["pad_id"], pad_token=pad["pad_token"], pad_type_id=pad["pad_type_id"]
+    )  # no ``length``: pad to the longest text of the batch, not to a fixed size
+    return tokenizer
+
+
+def make_session(path: Path, threads: int = 2) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle worker threads sleep instead of spinning: the bot shares two cores with its event loop.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def cache_path(artifact_dir: Path, config: ClassifierConfig, cache_dir: Path) -> Path:
+    digest = hashlib.sha256()
+    with (artifact_dir / WEIGHTS_FILE).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    version = re.sub(r"[^A-Za-z0-9._-]+", "_", config.version)[:64]
+    key = f"{version}-{digest.hexdigest()[:16]}-ort{ort.__version__}-r{EXPORT_REVISION}"
+    return cache_dir / f"mention-classifier-{key}.int8.onnx"
+
+
+def build_cache(artifact_dir: Path, path: Path) -> None:
+    """Export ``artifact_dir``'s model to ``path`` atomically. Imports torch (lazily)."""
+    from classifiers.model import MentionClassifier  # torch only when building
+    from classifiers.onnx_export import export_onnx
+
+    log.info("building ONNX cache %s from %s", path, artifact_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        export_onnx(MentionClassifier.load(artifact_dir), tmp, quantize=True)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        tmp.chmod(0o644)  # mkstemp makes it 0600; the cache may be shared by service users
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
