@@ -51,12 +51,15 @@ def load_path(name: str, args: argparse.Namespace) -> Any:
         return model.predict
     from naive_pipeline import naive_pipeline, pipeline_logits
 
+    from classifiers.text import model_input
+
     pipe = naive_pipeline(model)
     probe = [ex.text for ex in load_examples(args.dev)[:8]]
-    diff = abs(model.logits(probe) - pipeline_logits(pipe, model.config.labels, probe)).max()
+    prepared = [model_input(t, model.config.normalise) for t in probe]
+    diff = abs(model.logits(probe) - pipeline_logits(pipe, model.config.labels, prepared)).max()
     if diff > 1e-4:
         raise SystemExit(f"naive pipeline is not the same model: max logit diff {diff:.2e}")
-    return pipe
+    return lambda texts: pipe([model_input(t, model.config.normalise) for t in texts])
 
 
 def worker(name: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from bot.publish.base import Publisher, Publishers
 from bot.publish.console import ConsolePublisher
 from bot.publish.webhook import WebhookPublisher
 from bot.retry import Backoff
-from bot.settings import ClassifierSettings, Settings
+from bot.settings import ClassifierSettings, PlaybookSettings, Settings
 from bot.suggest import NoSuggestions, Suggester
 from classifiers.batcher import MicroBatcher
 from classifiers.protocol import Classifier
@@ -104,6 +104,8 @@ async def running(
             batcher = await stack.enter_async_context(
                 MicroBatcher(model, max_batch=c.max_batch, max_wait=c.max_wait_ms / 1000)
             )
+            if suggester is None and settings.playbooks.enabled:
+                suggester = await asyncio.to_thread(load_suggester, settings.playbooks)
             stages = build_stages(settings, store, metrics, batcher, suggester, desk, routes)
             pipeline = await stack.enter_async_context(Pipeline(stages))
             decisions.add_listener(_nudger(pipeline, "outbox"))
@@ -157,6 +159,19 @@ def ensure_sqlite_dir(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_suggester(s: PlaybookSettings) -> Suggester:
+    """The playbook library (a broken one stops start-up with every finding). Slow: in a thread."""
+    from classifiers.encoders import encoder_path
+    from playbooks import SHIPPED_LIBRARY, MiniLMEmbedder, PlaybookSuggester, load_library
+
+    embedder = None
+    if s.semantic:
+        embedder = MiniLMEmbedder(encoder_path("sentence-transformers/all-MiniLM-L6-v2"))
+    library = load_library(s.directory or SHIPPED_LIBRARY, embedder)
+    log.info("playbooks loaded", extra={"playbooks": len(library.playbooks)})
+    return PlaybookSuggester(library, embedder)
 
 
 def load_classifier(s: ClassifierSettings) -> Classifier:

@@ -69,6 +69,15 @@ class ClassifierSettings(_Section):
     max_wait_ms: Annotated[float, Field(ge=0, le=5000)] = 10.0
 
 
+class PlaybookSettings(_Section):
+    enabled: bool = True
+    """Suggest replies from playbooks; False: humans write every reply."""
+    directory: Path | None = None
+    """Playbook library directory; None: the library shipped in ``playbooks/library``."""
+    semantic: bool = True
+    """Match mentions to playbook examples by meaning (loads the sentence encoder, ~90 MB)."""
+
+
 class HttpSettings(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -172,6 +181,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    playbooks: PlaybookSettings = Field(default_factory=PlaybookSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import classifier_cmds, data_cmds, decide_cmds, serve_cmds
+from bot.cli import classifier_cmds, data_cmds, decide_cmds, playbook_cmds, serve_cmds
 from models.errors import MentionbotError
 
-COMMAND_MODULES = (classifier_cmds, serve_cmds, decide_cmds, data_cmds)
+COMMAND_MODULES = (classifier_cmds, serve_cmds, decide_cmds, data_cmds, playbook_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

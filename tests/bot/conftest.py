@@ -88,6 +88,8 @@ def bot_settings(
         },
         "retry": {"base_s": 0.02, "cap_s": 0.2, "attempts": 2},
         "logging": {"level": "WARNING"},
+        # the real playbook library, matched by label/keyword/regex (no sentence encoder load)
+        "playbooks": {"semantic": False},
     }
     if model is not None:
         values["classifier"] = {

@@ -93,6 +93,7 @@ def _env(db_url: str, port: int, far_end: str, model: ModelFiles) -> dict[str, s
         "MENTIONBOT_CHAT__WEBAPI__BASE_URL": f"{far_end}/api",
         "MENTIONBOT_CHAT__WEBAPI__TOKEN": TOKEN,
         "MENTIONBOT_PUBLISH__DEFAULT": "webhook",
+        "MENTIONBOT_PLAYBOOKS__SEMANTIC": "false",
         "MENTIONBOT_PUBLISH__WEBHOOK__URL": f"{far_end}/pub",
         "MENTIONBOT_CLASSIFIER__MODEL_DIR": str(model.model_dir),
         "MENTIONBOT_CLASSIFIER__ONNX_CACHE_DIR": str(model.cache_dir),

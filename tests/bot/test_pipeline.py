@@ -192,3 +192,21 @@ async def test_suggestions_reach_the_card_and_approve_sends_the_top_one(
 
 async def _published(bot: Bot, n: int) -> bool:
     return (await bot.store.outbox_depth())[OutboxStatus.DONE] == n
+
+
+async def test_the_shipped_playbooks_suggest_replies_with_their_versions(
+    bot: Bot, client: Client, far_end: tuple[FarEnd, str]
+) -> None:
+    """No suggester passed: the composition root loads the shipped library (keyword/regex mode)."""
+    fake, _ = far_end
+    text = "@SkylarkAir my flight was cancelled and nobody at the desk can rebook me"
+    _, answer = await client.ingest(mention_json(7, text=text))
+    [mid] = [r["id"] for r in answer["results"]]
+    await eventually(lambda: _relayed(bot, 1), what="relayed")
+    history = await bot.store.get_mention(mid)
+    assert 1 <= len(history.suggestions) <= 3
+    top = history.suggestions[0]
+    assert top.playbook_id and len(top.playbook_version) >= 8  # a content hash
+    assert top.text and "{{" not in top.text
+    [card] = fake.messages.values()
+    assert top.text.splitlines()[0][:40] in card["text"]
