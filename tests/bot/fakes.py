@@ -37,6 +37,7 @@ class FarEnd:
     refused: Counter[str] = field(default_factory=Counter)
     faults: list[Fault] = field(default_factory=list)
     outage_until: float = 0.0
+    outage_pending: float | None = None
     outage_status: int = 503
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     sends: Counter[str] = field(default_factory=Counter)
@@ -55,10 +56,15 @@ class FarEnd:
         self.faults.extend(Fault(status, retry_after) for _ in range(n))
 
     def outage(self, seconds: float, status: int = 503) -> None:
-        self.outage_until = time.monotonic() + seconds
+        """Refuse everything for ``seconds``, starting with the next request that arrives (so the
+        outage is seen however slowly the bot reaches the far end)."""
+        self.outage_pending = seconds
         self.outage_status = status
 
     def _fault(self, faults: list[Fault], name: str) -> Fault | None:
+        if self.outage_pending is not None:
+            self.outage_until = time.monotonic() + self.outage_pending
+            self.outage_pending = None
         if time.monotonic() < self.outage_until:
             self.refused[name] += 1
             return Fault(self.outage_status, None)
