@@ -36,7 +36,9 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from bot.discord.settings import DiscordSettings
 from bot.errors import ConfigError
+from bot.slack.settings import SlackSettings
 from models.domain import Role
 
 CONFIG_ENV = "MENTIONBOT_CONFIG"
@@ -189,6 +191,8 @@ class Settings(BaseSettings):
     relay: RelaySettings = Field(default_factory=RelaySettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

@@ -15,8 +15,10 @@ from models.store.base import Clock, utcnow
 from models.store.cards import CardsMixin
 from models.store.decisions import DecisionsMixin
 from models.store.mentions import MentionsMixin
+from models.store.moderation import ModerationMixin
 from models.store.outbox import OutboxMixin
 from models.store.pipeline import PipelineMixin
+from models.store.queues import QueuesMixin
 from models.store.reports import ReportsMixin
 
 
@@ -28,6 +30,8 @@ class Store(
     OutboxMixin,
     AuditMixin,
     ReportsMixin,
+    QueuesMixin,
+    ModerationMixin,
 ):
     """Async access to mentionbot's database (SQLite or PostgreSQL).
 
