@@ -38,6 +38,7 @@ from bot.pipeline.suggest import SuggestStage
 from bot.publish.base import Publisher, Publishers
 from bot.publish.console import ConsolePublisher
 from bot.publish.webhook import WebhookPublisher
+from bot.replycheck import ReplyChecker
 from bot.retry import Backoff
 from bot.settings import ClassifierSettings, PlaybookSettings, Settings
 from bot.suggest import NoSuggestions, Suggester
@@ -77,7 +78,11 @@ async def running(
         ensure_sqlite_dir(url)
         log.info("opening database", extra={"url": settings.database.display_url})
         store = await stack.enter_async_context(Store.open(url, migrate=True))
-        decisions = DecisionService(store, metrics)
+        checker = None
+        if settings.playbooks.enabled:
+            loaded, checker = await asyncio.to_thread(load_playbooks, settings.playbooks)
+            suggester = suggester or loaded
+        decisions = DecisionService(store, metrics, checker)
         chat = [await stack.enter_async_context(a) for a in chat_adapters(settings, decisions, out)]
         publishers = {
             p.name: await stack.enter_async_context(p) for p in publisher_list(settings, out)
@@ -104,8 +109,6 @@ async def running(
             batcher = await stack.enter_async_context(
                 MicroBatcher(model, max_batch=c.max_batch, max_wait=c.max_wait_ms / 1000)
             )
-            if suggester is None and settings.playbooks.enabled:
-                suggester = await asyncio.to_thread(load_suggester, settings.playbooks)
             stages = build_stages(settings, store, metrics, batcher, suggester, desk, routes)
             pipeline = await stack.enter_async_context(Pipeline(stages))
             decisions.add_listener(_nudger(pipeline, "outbox"))
@@ -161,17 +164,24 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def load_suggester(s: PlaybookSettings) -> Suggester:
-    """The playbook library (a broken one stops start-up with every finding). Slow: in a thread."""
+def load_playbooks(s: PlaybookSettings) -> tuple[Suggester, ReplyChecker]:
+    """The playbook library as suggester and reply checker (a broken library stops start-up with
+    every finding). Slow: call in a thread."""
     from classifiers.encoders import encoder_path
-    from playbooks import SHIPPED_LIBRARY, MiniLMEmbedder, PlaybookSuggester, load_library
+    from playbooks import (
+        SHIPPED_LIBRARY,
+        MiniLMEmbedder,
+        PlaybookReplyChecker,
+        PlaybookSuggester,
+        load_library,
+    )
 
     embedder = None
     if s.semantic:
         embedder = MiniLMEmbedder(encoder_path("sentence-transformers/all-MiniLM-L6-v2"))
     library = load_library(s.directory or SHIPPED_LIBRARY, embedder)
     log.info("playbooks loaded", extra={"playbooks": len(library.playbooks)})
-    return PlaybookSuggester(library, embedder)
+    return PlaybookSuggester(library, embedder), PlaybookReplyChecker(library)
 
 
 def load_classifier(s: ClassifierSettings) -> Classifier:

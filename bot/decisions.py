@@ -6,6 +6,10 @@ Rules, checked before the store records anything (refusals are written to the au
 * A mention claimed by someone else can only be approved, rejected, dismissed or removed by an
   admin; the override is audited. Releasing someone else's claim needs a moderator.
 * The store adds its own: nothing is decided twice, a claimed mention cannot be claimed again.
+* An approved reply — a suggestion as is, with fill-ins supplied, or edited — passes the reply
+  check (``bot.replycheck``) first; a blocking finding refuses it with ``PolicyBlocked``
+  (audited). A suggestion's stored blocking findings (e.g. moderator guidance, which is never a
+  reply) also block it unless the text was edited.
 
 Decisions are idempotent on their key: repeating one returns the first and does nothing else.
 Approve and remove enqueue one outbox item (the outbox worker carries it out); after each
@@ -16,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 
-from bot.errors import Forbidden, InvalidDecision
+from bot.errors import Forbidden, InvalidDecision, PolicyBlocked
 from bot.metrics import Metrics
+from bot.replycheck import ReplyChecker, blocking, fill_in
 from models.domain import (
     Action,
     DecisionRecord,
@@ -29,6 +34,7 @@ from models.domain import (
     MentionRecord,
     Outcome,
     Role,
+    SuggestionRecord,
 )
 from models.errors import DecisionRefused
 from models.store import Store
@@ -59,12 +65,17 @@ class DecisionRequest:
     """relabel: the new label."""
     idempotency_key: str | None = None
     """Same key, same decision: retries are harmless. None: a fresh key (no deduplication)."""
+    suggestion_id: int | None = None
+    """approve: which suggestion to send (None: the top-ranked one)."""
+    fill_ins: Mapping[str, str] = field(default_factory=dict)
+    """approve: values a human supplied for the suggestion's ``[[name]]`` fill-in variables."""
 
 
 class DecisionService:
-    def __init__(self, store: Store, metrics: Metrics) -> None:
+    def __init__(self, store: Store, metrics: Metrics, checker: ReplyChecker | None = None) -> None:
         self._store = store
         self._metrics = metrics
+        self._checker = checker
         self._listeners: list[Listener] = []
 
     def add_listener(self, listener: Listener) -> None:
@@ -92,6 +103,8 @@ class DecisionService:
             self._metrics.decided.labels(str(request.action), "forbidden").inc()
             raise Forbidden(refusal)
         record = _record(actor, request, history, key)
+        if record.action is Action.APPROVE:
+            await self._check_reply(actor, record, request, history)
         try:
             recorded = await self._store.record_decision(record)
         except DecisionRefused:
@@ -117,6 +130,56 @@ class DecisionService:
             except Exception:  # a stale card must not undo a recorded decision
                 log.exception("decision listener failed", extra={"mention_id": mention.id})
         return recorded
+
+    async def _check_reply(
+        self,
+        actor: Actor,
+        record: DecisionRecord,
+        request: DecisionRequest,
+        history: MentionHistory,
+    ) -> None:
+        text = record.after_text if record.after_text is not None else record.before_text
+        assert text is not None  # _record made sure
+        findings = []
+        if self._checker is not None:
+            findings = self._checker.check(
+                history.mention, record.playbook_id, text, request.fill_ins
+            )
+        chosen = _chosen(request, history)
+        if chosen is not None and record.after_text is None:
+            stored = [f for f in chosen.findings if isinstance(f, dict)]
+            if self._checker is not None or request.fill_ins:  # re-checked above, or stale
+                stored = [f for f in stored if str(f.get("rule", "")).startswith("guidance.")]
+            findings += stored
+        stops = blocking(findings)
+        if not stops:
+            return
+        reasons = "; ".join(str(f.get("message", f.get("rule"))) for f in stops)
+        await self._store.audit(
+            actor.name,
+            "decision.approve",
+            mention_id=history.mention.id,
+            detail={
+                "reason": "policy",
+                "findings": stops,
+                "idempotency_key": record.idempotency_key,
+            },
+            outcome=Outcome.REFUSED,
+        )
+        self._metrics.decided.labels(str(Action.APPROVE), "blocked").inc()
+        raise PolicyBlocked(f"the reply cannot be sent: {reasons}", stops)
+
+
+def _chosen(request: DecisionRequest, history: MentionHistory) -> SuggestionRecord | None:
+    """The suggestion an approval sends: the one asked for, else the top-ranked."""
+    if request.suggestion_id is not None:
+        for s in history.suggestions:
+            if s.id == request.suggestion_id:
+                return s
+        raise InvalidDecision(
+            f"suggestion {request.suggestion_id} is not one of mention {request.mention_id}'s"
+        )
+    return min(history.suggestions, key=lambda s: (s.rank, s.id), default=None)
 
 
 def _authorise(actor: Actor, action: Action, mention: MentionRecord) -> tuple[str | None, bool]:
@@ -145,7 +208,11 @@ def _authorise(actor: Actor, action: Action, mention: MentionRecord) -> tuple[st
 def _record(
     actor: Actor, request: DecisionRequest, history: MentionHistory, key: str
 ) -> DecisionRecord:
-    top = min(history.suggestions, key=lambda s: (s.rank, s.id), default=None)
+    top = None
+    if request.action in (Action.APPROVE, Action.REJECT):
+        top = _chosen(request, history)
+    if top is not None and request.fill_ins:
+        top = replace(top, text=fill_in(top.text, request.fill_ins))
     before = after = None
     playbook_id = playbook_version = None
     if request.action is Action.APPROVE:

@@ -93,6 +93,15 @@ class InvalidDecision(BotError):
     """The decision is malformed, e.g. approve with no reply text to send (422)."""
 
 
+class PolicyBlocked(InvalidDecision):
+    """The reply fails the policy check (422); ``findings`` say why (rule, severity, message),
+    so a chat card or form can show them next to the text."""
+
+    def __init__(self, message: str, findings: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
 # --- chat adapters and publishers --------------------------------------------------------------
 
 

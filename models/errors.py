@@ -26,6 +26,7 @@ It lives in the bottom layer so every package can derive from it::
         ├── Unauthorized                401: no or unknown API token
         ├── Forbidden                   403: role does not allow it (audited)
         ├── InvalidDecision             422: e.g. approve with no reply text
+        │   └── PolicyBlocked           422: the reply fails the policy check; with findings
         └── AdapterError                chat adapter / publisher call failed; retry_after
             ├── TransientError          429, 5xx, timeout: retry with backoff
             └── PermanentError          retrying cannot help

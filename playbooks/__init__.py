@@ -21,6 +21,7 @@ The pieces, for other uses: ``library.embed_mention(embedder, text)`` (the one f
 ``playbooks`` imports ``models`` only; the embedding model is passed in.
 """
 
+from playbooks.checker import PlaybookReplyChecker
 from playbooks.embedder import Embedder, MiniLMEmbedder
 from playbooks.errors import FillInError, LintFinding, PlaybookError
 from playbooks.library import Library
@@ -54,6 +55,7 @@ __all__ = [
     "MiniLMEmbedder",
     "Playbook",
     "PlaybookError",
+    "PlaybookReplyChecker",
     "PlaybookSuggester",
     "PolicyConfig",
     "Reason",

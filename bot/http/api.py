@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.decisions import Actor, DecisionRequest, DecisionService
-from bot.errors import Forbidden, InvalidDecision, Unauthorized
+from bot.errors import Forbidden, InvalidDecision, PolicyBlocked, Unauthorized
 from bot.http.jsonio import problem, respond
 from bot.http.schema import DecisionIn, violations
 from bot.settings import Settings
@@ -43,6 +43,8 @@ def _guarded(handler: Handler) -> Handler:
             return problem(404, "not_found", str(exc))
         except (DecisionRefused, IdempotencyConflict) as exc:
             return problem(409, "conflict", str(exc))
+        except PolicyBlocked as exc:
+            return problem(422, "policy", str(exc), findings=exc.findings)
         except InvalidDecision as exc:
             return problem(422, "invalid", str(exc))
         except StoreUnavailable as exc:
@@ -108,6 +110,8 @@ class Api:
                 text=body.text,
                 label=body.label,
                 idempotency_key=request.headers.get("Idempotency-Key") or body.idempotency_key,
+                suggestion_id=body.suggestion_id,
+                fill_ins=body.fill_ins,
             ),
         )
         return respond({"decision": decision}, status=200)

@@ -91,6 +91,12 @@ class DecisionIn(_In):
     text: Annotated[str | None, Field(max_length=10_000), Storable] = None
     label: Label | None = None
     idempotency_key: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    suggestion_id: int | None = None
+    """approve: which suggestion to send (default: the top-ranked one)."""
+    fill_ins: Annotated[dict[str, Annotated[str, Field(max_length=500)]], Field(max_length=20)] = (
+        Field(default_factory=dict)
+    )
+    """approve: values for the suggestion's ``[[name]]`` fill-in variables."""
 
 
 def violations(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[dict[str, str]]:
