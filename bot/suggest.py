@@ -7,6 +7,7 @@ mention does not hold it up: the mention goes to chat without suggestions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from models.domain import MentionRecord, NewSuggestion, Prediction
@@ -21,6 +22,12 @@ class Suggester(Protocol):
         Must be quick or yield to the event loop (run CPU-heavy work in a thread)."""
         ...
 
+    async def suggest_many(
+        self, items: Sequence[tuple[MentionRecord, Prediction | None]]
+    ) -> list[list[NewSuggestion]]:
+        """``suggest`` for a batch, in order (one embedding pass for the batch)."""
+        ...
+
 
 class NoSuggestions:
     """The default: suggests nothing; humans write the reply."""
@@ -29,3 +36,8 @@ class NoSuggestions:
         self, mention: MentionRecord, prediction: Prediction | None
     ) -> list[NewSuggestion]:
         return []
+
+    async def suggest_many(
+        self, items: Sequence[tuple[MentionRecord, Prediction | None]]
+    ) -> list[list[NewSuggestion]]:
+        return [[] for _ in items]

@@ -64,13 +64,18 @@ class Library:
 
     def embed_mention(self, embedder: Embedder, text: str) -> Floats:
         """The mention's vector for ``suggest`` (one forward pass of ``embedder``)."""
+        vector: Floats = self.embed_mentions(embedder, [text])[0]
+        return vector
+
+    def embed_mentions(self, embedder: Embedder, texts: Sequence[str]) -> list[Floats]:
+        """Vectors for many mentions in batched forward passes of ``embedder``."""
         if self.index is not None and embedder.model_id != self.index.model_id:
             raise ValueError(
                 f"embedder {embedder.model_id} is not the one the library was loaded with "
                 f"({self.index.model_id})"
             )
-        vector: Floats = np.asarray(embedder.embed([text])[0], dtype=np.float32)
-        return vector
+        vectors = np.asarray(embedder.embed(list(texts)), dtype=np.float32)
+        return [vectors[i] for i in range(len(texts))]
 
     def suggest(
         self,

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from models.domain import LABELS, NewSuggestion, Prediction
 from playbooks.embedder import Embedder
 from playbooks.library import Library
 from playbooks.mention import MentionLike
 from playbooks.policy import DEFAULT_POLICY, Finding, PolicyConfig, Severity, check_reply
+from playbooks.ranking import Floats
 
 NOT_A_REPLY = Finding(
     "guidance.not_a_reply",
@@ -60,14 +61,34 @@ class PlaybookSuggester:
     ) -> list[NewSuggestion]:
         return await asyncio.to_thread(self.suggest_now, mention, prediction)
 
+    async def suggest_many(
+        self, items: Sequence[tuple[MentionLike, Prediction | None]]
+    ) -> list[list[NewSuggestion]]:
+        """``suggest`` for a batch, with one embedding pass for all of it (in a thread)."""
+        return await asyncio.to_thread(self.suggest_many_now, items)
+
+    def suggest_many_now(
+        self, items: Sequence[tuple[MentionLike, Prediction | None]]
+    ) -> list[list[NewSuggestion]]:
+        vectors: list[Floats | None] = [None] * len(items)
+        if self.embedder is not None and items:
+            with self._lock:
+                found = self.library.embed_mentions(self.embedder, [m.text for m, _ in items])
+            vectors = list(found)
+        return [
+            self._ranked(mention, prediction, vector)
+            for (mention, prediction), vector in zip(items, vectors, strict=True)
+        ]
+
     def suggest_now(
         self, mention: MentionLike, prediction: Prediction | None
     ) -> list[NewSuggestion]:
         """The same, synchronously (the embedding pass runs in the calling thread)."""
-        vector = None
-        if self.embedder is not None:
-            with self._lock:
-                vector = self.library.embed_mention(self.embedder, mention.text)
+        return self.suggest_many_now([(mention, prediction)])[0]
+
+    def _ranked(
+        self, mention: MentionLike, prediction: Prediction | None, vector: Floats | None
+    ) -> list[NewSuggestion]:
         ranked = self.library.suggest(mention, prediction or unclassified(), vector, self.k)
         platform = self.platform_of(mention)
         out = []

@@ -4,7 +4,7 @@ once, through rate limits, server errors and answers lost after the work was don
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 import pytest
@@ -155,6 +155,13 @@ class _TemplateSuggester:
         assert prediction is not None
         text = f"Hi {mention.author_name}, thanks for reaching out!"
         return [NewSuggestion("greeting", "3", rank=1, score=0.9, text=text)]
+
+    async def suggest_many(
+        self, items: Sequence[tuple[MentionRecord, Prediction | None]]
+    ) -> list[list[NewSuggestion]]:
+        """Batched, as the playbook engine does: one broken mention fails the whole batch (the
+        stage then retries one by one)."""
+        return [await self.suggest(m, p) for m, p in items]
 
 
 async def test_suggestions_reach_the_card_and_approve_sends_the_top_one(

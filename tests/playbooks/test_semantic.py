@@ -102,3 +102,33 @@ def test_shipped_library_semantic_matches(
     m = mention(text, language=None, brand=brand)
     top = shipped.suggest(m, predicted(label), shipped.embed_mention(minilm, text))
     assert top[0].playbook_id == expected, [(s.playbook_id, s.why) for s in top]
+
+
+async def test_a_batch_is_ranked_as_each_mention_alone(
+    write: Write, minilm: MiniLMEmbedder
+) -> None:
+    """The pipeline suggests for a whole batch in one embedding pass; padding a short text next
+    to long ones must not change what it is matched to."""
+    from playbooks import PlaybookSuggester
+
+    for name, (playbook_id, examples) in PLAYBOOKS.items():
+        directory = write(name, _playbook(playbook_id, examples))
+    suggester = PlaybookSuggester(load_library(directory, minilm, cache_dir=None), minilm)
+    texts = [
+        "my bags never arrived",
+        "we have been stuck at the gate for three hours and nobody tells us anything at all",
+        "the wheel of my case snapped off",
+    ]
+    items = [(mention(t), predicted("complaint")) for t in texts]
+    batched = await suggester.suggest_many(items)
+    alone = [suggester.suggest_now(m, p) for m, p in items]
+    assert [[s.playbook_id for s in r] for r in batched] == [
+        [s.playbook_id for s in r] for r in alone
+    ]
+    for b, a in zip(batched, alone, strict=True):
+        assert [s.score for s in b] == pytest.approx([s.score for s in a], abs=1e-4)
+    assert [r[0].playbook_id for r in batched] == [
+        "t.lost-luggage",
+        "t.late-flight",
+        "t.damaged-luggage",
+    ]
