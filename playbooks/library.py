@@ -15,6 +15,7 @@ from playbooks.playbook import Playbook
 from playbooks.ranking import Floats, Ranker, Weights
 from playbooks.semantic import SemanticIndex
 from playbooks.suggest import Suggestion, suggest
+from playbooks.topics import TopicModel
 
 
 class Library:
@@ -27,11 +28,13 @@ class Library:
         *,
         weights: Weights | None = None,
         warnings: Sequence[LintFinding] = (),
+        topics: TopicModel | None = None,
     ) -> None:
         self.playbooks = tuple(playbooks)
         self.index = index
+        self.topics = topics
         self.warnings = tuple(warnings)
-        self.ranker = Ranker(self.playbooks, index, weights or Weights())
+        self.ranker = Ranker(self.playbooks, index, weights or Weights(), topics)
         self._by_id = {p.id: p for p in self.playbooks}
         joined = "\n".join(
             f"{p.id}@{p.version}" for p in sorted(self.playbooks, key=lambda p: p.id)
@@ -60,7 +63,19 @@ class Library:
 
     def with_weights(self, weights: Weights) -> Library:
         """The same playbooks and embeddings, ranked with other weights."""
-        return Library(self.playbooks, self.index, weights=weights, warnings=self.warnings)
+        return Library(
+            self.playbooks, self.index, weights=weights, warnings=self.warnings, topics=self.topics
+        )
+
+    def with_topics(self, topics: TopicModel | None) -> Library:
+        """The same playbooks and embeddings, with another topic model (None: without one)."""
+        return Library(
+            self.playbooks,
+            self.index,
+            weights=self.ranker.weights,
+            warnings=self.warnings,
+            topics=topics,
+        )
 
     def embed_mention(self, embedder: Embedder, text: str) -> Floats:
         """The mention's vector for ``suggest`` (one forward pass of ``embedder``)."""

@@ -16,6 +16,7 @@ from playbooks.library import Library
 from playbooks.lint import lint_file
 from playbooks.playbook import Playbook
 from playbooks.semantic import DEFAULT_CACHE_DIR, SemanticIndex
+from playbooks.topics import TOPICS_FILE, TopicModel
 
 SHIPPED_LIBRARY = Path(__file__).parent / "library"
 SUFFIXES = (".yaml", ".yml")
@@ -85,7 +86,25 @@ def load_library(
         raise PlaybookError(errors, source=f"playbook library {directory}")
     index = SemanticIndex.build(playbooks, embedder, cache_dir) if embedder is not None else None
     warnings = [f for f in findings if f.severity == "warning"]
-    return Library(playbooks, index, warnings=warnings)
+    topics = None
+    if embedder is not None and (Path(directory) / TOPICS_FILE).is_file():
+        topics = _topics(Path(directory) / TOPICS_FILE, embedder.model_id)
+    return Library(playbooks, index, warnings=warnings, topics=topics)
+
+
+def _topics(path: Path, model_id: str) -> TopicModel:
+    """The library's topic model; refused (PlaybookError) if unreadable or for other embeddings."""
+    where = _display(path)
+    try:
+        model = TopicModel.load(path)
+    except ValueError as exc:
+        hint = "retrain it with `mentionbot playbooks train-topics` or delete it"
+        raise PlaybookError([LintFinding(where, 0, str(exc), hint)]) from None
+    if model.model_id != model_id:
+        message = f"topic model was trained on embeddings {model.model_id!r}, not {model_id!r}"
+        hint = "retrain it with `mentionbot playbooks train-topics` for this embedder"
+        raise PlaybookError([LintFinding(where, 0, message, hint)])
+    return model
 
 
 def _display(path: Path) -> str:

@@ -7,7 +7,7 @@ Example (abridged)::
     brand: Skylark Air
     owner: baggage-desk
     labels: [complaint]
-    covers: ["Lost Luggage"]          # source-data categories this playbook answers (for evals)
+    covers: ["Lost Luggage"]          # topics it answers: the topic model ranks by them; evals
     priority: 60                      # 0..100, a small tie-breaker
     match:
       keywords: [lost bag, "bagage*"] # whole words/phrases, case and accent blind; "word*" = prefix

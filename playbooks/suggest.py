@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 MAX_MATCH_CHARS = 4000
 """Keywords and regexes look at this much of a mention (bounds work on pathological input)."""
 
-ReasonKind = Literal["label", "keyword", "regex", "semantic", "fallback"]
+ReasonKind = Literal["label", "keyword", "regex", "semantic", "fallback", "topic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,10 @@ def _reasons(library: Library, i: int, scores: Scores, prediction: Prediction) -
         reasons.append(Reason("keyword", f"keyword {scores.keyword_hits[i]!r}", w.keyword))
     if i in scores.regex_hits:
         reasons.append(Reason("regex", f"pattern matched {scores.regex_hits[i]!r}", w.regex))
+    if scores.topic is not None and library.topics is not None and scores.topic[i] > 0.05:
+        covered = [t for t in library.topics.topics if t in playbook.spec.covers]
+        detail = f"about {', '.join(covered)} (p={scores.topic[i]:.2f})"
+        reasons.append(Reason("topic", detail, w.topic * float(scores.topic[i])))
     semantic = float(scores.semantic[i])
     example = None
     if scores.similarities is not None and library.index is not None:

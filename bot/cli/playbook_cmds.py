@@ -1,4 +1,5 @@
-"""``mentionbot playbooks lint | try``: check a playbook library, and try it on a mention."""
+"""``mentionbot playbooks lint | try | train-topics``: check a playbook library, try it on a
+mention, train its topic model (``bot.cli.topic_cmds``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli import topic_cmds
 from models.domain import Label, NewMention, Prediction
 from playbooks import (
     SHIPPED_LIBRARY,
@@ -44,6 +46,7 @@ def register(sub: Any) -> None:
     try_.add_argument("--author", default="Alex")
     try_.add_argument("--json", action="store_true", help="print JSON instead of text")
     try_.set_defaults(handler=run_try)
+    topic_cmds.register(pb_sub)
 
 
 def run_lint(args: argparse.Namespace) -> int:
