@@ -2,8 +2,8 @@
 
 ``async with running(settings) as bot:`` starts, in order: the store (migrated), the classifier
 and its MicroBatcher, chat adapters, publishers, the pipeline's stage loops and the HTTP server;
-leaving the block stops them in reverse order. This is the only module that imports concrete
-adapters and publishers.
+leaving the block stops them in reverse order. This module and ``bot.desks`` (Slack, Discord) are
+the only ones that import concrete adapters and publishers.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.chat.console import ConsoleChatAdapter
 from bot.chat.desk import CardDesk
 from bot.chat.webapi import WebApiChatAdapter
 from bot.decisions import Actor, DecisionService
+from bot.desks import build_desks
 from bot.errors import ConfigError
 from bot.http.api import Api
 from bot.http.ingest import IngestEndpoint
@@ -83,11 +84,22 @@ async def running(
             loaded, checker = await asyncio.to_thread(load_playbooks, settings.playbooks)
             suggester = suggester or loaded
         decisions = DecisionService(store, metrics, checker)
-        chat = [await stack.enter_async_context(a) for a in chat_adapters(settings, decisions, out)]
+        nudges: list[Callable[[], None]] = []
+
+        def on_ingested() -> None:
+            for nudge in nudges:
+                nudge()
+
+        desks = build_desks(settings, store, decisions, metrics, on_ingested)
+        adapters = chat_adapters(settings, decisions, out) + desks.adapters
+        chat = [await stack.enter_async_context(a) for a in adapters]
         publishers = {
             p.name: await stack.enter_async_context(p) for p in publisher_list(settings, out)
         }
-        routes = Publishers(publishers, settings.publish.default, settings.publish.routes)
+        publishers |= desks.publishers  # started and stopped by their desk
+        routes = Publishers(
+            publishers, settings.publish.default, desks.source_routes | settings.publish.routes
+        )
         backoff = Backoff.from_settings(settings.retry)
         desk = CardDesk(
             store,
@@ -112,11 +124,11 @@ async def running(
             stages = build_stages(settings, store, metrics, batcher, suggester, desk, routes)
             pipeline = await stack.enter_async_context(Pipeline(stages))
             decisions.add_listener(_nudger(pipeline, "outbox"))
+            nudges.append(lambda: pipeline.nudge("classify") if pipeline else None)
         http = None
         if settings.http.enabled:
             secret = settings.http.ingest_secret
             assert secret is not None  # check() made sure
-            on_ingested = (lambda: pipeline.nudge("classify")) if pipeline else (lambda: None)
             ingest = IngestEndpoint(
                 store, settings.http, secret.get_secret_value(), metrics, on_ingested
             )
@@ -125,6 +137,7 @@ async def running(
                 Api(store, decisions, settings),
                 Ops(store, metrics),
                 settings.http.max_body_bytes,
+                desks.http_routes,
             )
             http = await stack.enter_async_context(
                 HttpServer(app, settings.http.host, settings.http.port)
@@ -145,6 +158,14 @@ def check(settings: Settings) -> None:
         )
     if settings.chat.adapter == "webapi" and settings.chat.webapi.token is None:
         raise ConfigError("chat.webapi.token is not set (MENTIONBOT_CHAT__WEBAPI__TOKEN)")
+    slack = settings.slack
+    if slack.enabled and slack.mode == "http" and not settings.http.enabled:
+        raise ConfigError("slack.mode is 'http' but http.enabled is false: Slack needs the server")
+    if slack.enabled and slack.pacing.max_wait_s + slack.timeout_s >= settings.pipeline.lease_s / 2:
+        raise ConfigError(
+            "slack.pacing.max_wait_s + slack.timeout_s must stay below pipeline.lease_s / 2, "
+            "or a card waiting for its channel could outlive its lease"
+        )
     p = settings.publish
     if "webhook" in {p.default, *p.routes.values()} and not p.webhook.url:
         raise ConfigError("publish.webhook.url is not set (MENTIONBOT_PUBLISH__WEBHOOK__URL)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Self
@@ -25,7 +26,14 @@ def _version() -> str:
         return "0+unknown"
 
 
-def build_app(ingest: IngestEndpoint, api: Api, ops: Ops, max_body_bytes: int) -> web.Application:
+def build_app(
+    ingest: IngestEndpoint,
+    api: Api,
+    ops: Ops,
+    max_body_bytes: int,
+    extra_routes: Sequence[web.RouteDef] = (),
+) -> web.Application:
+    """The bot's HTTP app; ``extra_routes``: a chat desk's own endpoints (Slack in HTTP mode)."""
     app = web.Application(client_max_size=max_body_bytes)
     spec = document(_version())
 
@@ -36,6 +44,7 @@ def build_app(ingest: IngestEndpoint, api: Api, ops: Ops, max_body_bytes: int) -
     app.add_routes(api.routes())
     app.add_routes(ops.routes())
     app.router.add_get("/openapi.json", openapi)
+    app.add_routes(extra_routes)
     return app
 
 

@@ -1,0 +1,1 @@
+"""The Slack triage desk (``SlackDesk`` in ``bot.slack.desk``); Slack objects stay in here."""
