@@ -48,4 +48,17 @@ def build_desks(
         desks.adapters.append(slack)
         if settings.slack.mode == "http":
             desks.http_routes += slack.http_routes()
+    if settings.discord.enabled:
+        from bot.discord.desk import DiscordDesk
+
+        discord = DiscordDesk(
+            settings.discord,
+            store=store,
+            decisions=decisions,
+            metrics=metrics,
+            on_ingested=on_ingested,
+        )
+        desks.adapters.append(discord)
+        desks.publishers[discord.publisher.name] = discord.publisher
+        desks.source_routes[discord.name] = discord.publisher.name
     return desks

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from models.domain import Action, Label, OutboxKind, OutboxStatus, Outcome, Role, Status
+from models.moderation import AppealState, ModAction, NoticeState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -254,6 +255,92 @@ class AuditRow(Base):
     mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
     detail: Mapped[dict[str, Any]]
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class ModLogRow(Base):
+    """Moderation actions (removals, timeouts, bans, restores, appeal outcomes), append-only."""
+
+    __tablename__ = "moderation_log"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        CheckConstraint(_one_of("action", ModAction), name="action"),
+        CheckConstraint(_one_of("notice", NoticeState), name="notice"),
+        Index(None, "mention_id"),
+        Index(None, "source", "author_id"),
+        Index(None, "source", "message_id"),
+        Index(None, "posted_message"),
+        Index(None, "notice"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    key: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(64))
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
+    guild_id: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(String(255))
+    author_avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str | None] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    content: Mapped[str] = mapped_column(Text)
+    notice: Mapped[str] = mapped_column(String(16))
+    result_ref: Mapped[str | None] = mapped_column(String(255))
+    posted_channel: Mapped[str | None] = mapped_column(String(64))
+    posted_message: Mapped[str | None] = mapped_column(String(64))
+    posted_at: Mapped[datetime | None]
+
+
+class AppealRow(Base):
+    """A member's appeal against a mod-log entry (one per entry)."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        UniqueConstraint("modlog_id"),
+        CheckConstraint(_one_of("state", AppealState), name="state"),
+        CheckConstraint(_one_of("notice", NoticeState), name="notice"),
+        Index(None, "notice"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    modlog_id: Mapped[int] = mapped_column(ForeignKey("moderation_log.id"))
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
+    author_id: Mapped[str] = mapped_column(String(255))
+    statement: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[str] = mapped_column(String(16))
+    card_channel: Mapped[str | None] = mapped_column(String(64))
+    card_message: Mapped[str | None] = mapped_column(String(64))
+
+
+class FeedbackRow(Base):
+    """Human corrections of the classifier (e.g. "not spam"), kept as training data."""
+
+    __tablename__ = "training_feedback"
+    __table_args__ = (
+        UniqueConstraint("mention_id", "actor", "to_label"),
+        CheckConstraint(f"from_label IS NULL OR {_one_of('from_label', Label)}", name="from_label"),
+        CheckConstraint(_one_of("to_label", Label), name="to_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"))
+    from_label: Mapped[str | None] = mapped_column(String(16))
+    to_label: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 metadata = Base.metadata

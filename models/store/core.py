@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import create_engine
 from models.migrate import upgrade
+from models.store.appeals import AppealsMixin
 from models.store.audit import AuditMixin
 from models.store.base import Clock, utcnow
 from models.store.cards import CardsMixin
 from models.store.decisions import DecisionsMixin
+from models.store.feedback import FeedbackMixin
 from models.store.mentions import MentionsMixin
 from models.store.moderation import ModerationMixin
 from models.store.outbox import OutboxMixin
@@ -32,6 +34,8 @@ class Store(
     ReportsMixin,
     QueuesMixin,
     ModerationMixin,
+    AppealsMixin,
+    FeedbackMixin,
 ):
     """Async access to mentionbot's database (SQLite or PostgreSQL).
 

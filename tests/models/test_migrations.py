@@ -27,7 +27,7 @@ def _tables(conn: Connection) -> set[str]:
 async def test_migrated_schema_equals_orm_metadata(backend: Backend) -> None:
     engine = create_engine(backend.url)
     try:
-        assert await current_revision(engine) == head_revision() == "0001"
+        assert await current_revision(engine) == head_revision() == "0002"
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
             assert await conn.run_sync(_tables) == set(metadata.tables) | {"alembic_version"}
@@ -53,5 +53,10 @@ async def test_downgrade_and_upgrade_again(backend: Backend) -> None:
 
 def test_migration_files_ship_inside_the_package() -> None:
     migrations = files("models") / "migrations"
-    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+    for name in (
+        "env.py",
+        "script.py.mako",
+        "versions/0001_initial.py",
+        "versions/0002_moderation.py",
+    ):
         assert (migrations / name).is_file(), name
