@@ -55,22 +55,13 @@ class Restorer:
                 )
             await ctx.store.set_moderation_result(entry.id, f"webhook:{message.id}")
         await ctx.store.record_moderation(
-            NewModLogEntry(
+            follow_up(
+                entry,
                 key=f"restore:{entry.id}",
-                source=SOURCE,
-                channel_id=entry.channel_id,
-                author_id=entry.author_id,
-                author_name=entry.author_name,
                 actor=actor.name,
                 action=ModAction.RESTORE,
                 reason=why,
-                content=entry.content,
-                mention_id=entry.mention_id,
-                guild_id=entry.guild_id,
                 message_id=str(message.id),
-                author_avatar_url=entry.author_avatar_url,
-                model_version=entry.model_version,
-                confidence=entry.confidence,
             )
         )
         if entry.mention_id is not None:
@@ -168,18 +159,12 @@ class Appeals:
         if accept:
             answer += "; " + await self._restorer.restore(entry, actor, f"appeal {appeal.id}")
         await ctx.store.record_moderation(
-            NewModLogEntry(
+            follow_up(
+                entry,
                 key=f"appeal:{appeal.id}",
-                source=SOURCE,
-                channel_id=entry.channel_id,
-                author_id=entry.author_id,
-                author_name=entry.author_name,
                 actor=actor.name,
                 action=ModAction.APPEAL_ACCEPTED if accept else ModAction.APPEAL_REJECTED,
                 reason=f"appeal {appeal.id}: {appeal.statement}",
-                content=entry.content,
-                mention_id=entry.mention_id,
-                guild_id=entry.guild_id,
                 message_id=entry.message_id,
             )
         )
@@ -197,3 +182,33 @@ class Appeals:
             )
         except discord.HTTPException as exc:
             log.warning("appeal card not updated: %s", exc)
+
+
+def follow_up(
+    entry: ModLogEntry,
+    *,
+    key: str,
+    actor: str,
+    action: ModAction,
+    reason: str,
+    message_id: str | None,
+) -> NewModLogEntry:
+    """A mod-log entry about the same message and author as ``entry`` (a restore, an appeal's
+    outcome), keeping its content copy, model version and confidence."""
+    return NewModLogEntry(
+        key=key,
+        source=SOURCE,
+        channel_id=entry.channel_id,
+        author_id=entry.author_id,
+        author_name=entry.author_name,
+        actor=actor,
+        action=action,
+        reason=reason,
+        content=entry.content,
+        mention_id=entry.mention_id,
+        guild_id=entry.guild_id,
+        message_id=message_id,
+        author_avatar_url=entry.author_avatar_url,
+        model_version=entry.model_version,
+        confidence=entry.confidence,
+    )
