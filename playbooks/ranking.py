@@ -176,4 +176,9 @@ def _admits(playbook: Playbook, language: str, source: str, brand: str) -> bool:
     if match.sources and source not in {s.lower() for s in match.sources}:
         return False
     own = playbook.spec.brand
-    return not (brand and own and own.casefold() != brand)
+    return not (brand and own and brand_key(own) != brand_key(brand))
+
+
+def brand_key(brand: str) -> str:
+    """Brands compare by letters and digits only: "Skylark Air", "skylark-air", "SkylarkAir"."""
+    return "".join(ch for ch in brand.casefold() if ch.isalnum())

@@ -174,6 +174,9 @@ def test_brand_filter(library: Library) -> None:
         )
     ]
     assert ids[0] == "t.order" and "t.lost-bag" not in ids
+    for spelling in ("northwind-goods", "NorthwindGoods", "NORTHWIND GOODS"):  # as ingesters send
+        top = library.suggest(mention("my order", brand=spelling), predicted("complaint"))
+        assert top[0].playbook_id == "t.order", spelling
 
 
 def test_label_decides_candidates(library: Library) -> None:
