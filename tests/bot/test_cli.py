@@ -109,3 +109,22 @@ def test_config_errors_exit_with_a_message(
     monkeypatch.setenv("MENTIONBOT_HTTP__PORT", "not-a-port")
     assert main(["db", "upgrade"]) == 2
     assert "http.port" in capsys.readouterr().err
+
+
+def test_serve_refuses_to_start_with_a_broken_playbook_library(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo in a playbook stops start-up with file:line — nothing half-starts."""
+    library = workdir / "library"
+    library.mkdir()
+    (library / "faq.yaml").write_text(
+        "id: faq\ntitle: FAQ\nowner: me\nlabels: [questoin]\nmatch:\n  keywords: [faq]\n"
+        'replies:\n  en: ["Hi {{ author }}"]\n'
+    )
+    monkeypatch.setenv("MENTIONBOT_PLAYBOOKS__DIRECTORY", str(library))
+    monkeypatch.setenv("MENTIONBOT_PLAYBOOKS__SEMANTIC", "false")
+    monkeypatch.setenv("MENTIONBOT_HTTP__INGEST_SECRET", "s")
+    monkeypatch.setenv("MENTIONBOT_PIPELINE__ENABLED", "false")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "faq.yaml:4" in err and "questoin" in err
