@@ -20,7 +20,7 @@ from bot.pipeline.stage import Stage, Step
 from bot.publish.base import Publisher, Publishers, PublishRef, Target
 from bot.retry import Backoff
 from bot.settings import PipelineSettings
-from models.domain import OutboxItem, OutboxKind, OutboxStatus, Outcome
+from models.domain import OutboxItem, OutboxKind, OutboxStatus
 from models.errors import LeaseLost, StoreError
 from models.store import Store
 from models.store.base import utcnow
@@ -105,18 +105,13 @@ class OutboxStage(Stage):
                 retry_at,
                 worker=self.worker,
                 max_attempts=self.settings.outbox_max_attempts,
+                audit_actor=ACTOR,
+                audit_detail={"outbox_id": item.id, "publisher": publisher.name, "error": str(exc)},
             )
         except LeaseLost:
             return
         if updated.status is OutboxStatus.FAILED:
             log.error("outbox item failed for good: %s", exc, extra={"mention_id": item.mention_id})
-            await self.store.audit(
-                ACTOR,
-                f"publish.{item.kind}",
-                mention_id=item.mention_id,
-                detail={"outbox_id": item.id, "publisher": publisher.name, "error": str(exc)},
-                outcome=Outcome.REFUSED,
-            )
         else:
             log.warning(
                 "outbox item will be retried: %s", exc, extra={"mention_id": item.mention_id}

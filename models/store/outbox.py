@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.domain import OutboxItem, OutboxStatus, Status
+from models.domain import JSONDict, OutboxItem, OutboxStatus, Outcome, Status
 from models.errors import LeaseLost, NotFound
 from models.store import rows
 from models.store.base import StoreBase
@@ -92,13 +92,23 @@ class OutboxMixin(StoreBase):
         *,
         worker: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        audit_actor: str | None = None,
+        audit_detail: JSONDict | None = None,
     ) -> OutboxItem:
         """Record a failed attempt: retry at ``retry_at``, or mark the item failed for good when
-        ``retry_at`` is None or it has been tried ``max_attempts`` times."""
+        ``retry_at`` is None or it has been tried ``max_attempts`` times. A final failure is
+        written to the audit log (``publish.<kind>``, refused, by ``audit_actor``) in the same
+        transaction, so it can never be failed without a trace."""
         async with self._write() as conn:
             item = await self._lock_item(conn, item_id)
             self._check_lease(item, worker)
             final = retry_at is None or item.attempts >= max_attempts
+            if final and audit_actor is not None:
+                action = f"publish.{item.kind}"
+                detail = audit_detail or {}
+                await self._audit(
+                    conn, audit_actor, action, item.mention_id, detail, Outcome.REFUSED
+                )
             status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
             values: dict[str, Any] = {
                 "status": str(status),

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from models.domain import Action, OutboxStatus, Status
+from models.domain import Action, OutboxStatus, Outcome, Status
 from models.errors import LeaseLost, NotFound
 from models.store import Store
 from tests.conftest import FakeClock
@@ -67,8 +67,25 @@ async def test_permanent_failure_after_max_attempts(store: Store, clock: FakeClo
 async def test_non_retryable_failure(store: Store) -> None:
     await _approved(store)
     [item] = await store.claim_outbox("x1", limit=1, lease_seconds=30)
-    result = await store.fail_outbox(item.id, "403 forbidden", None)
+    result = await store.fail_outbox(
+        item.id, "403 forbidden", None, audit_actor="publisher", audit_detail={"error": "403"}
+    )
     assert result.status is OutboxStatus.FAILED
+    # failed for good and audited in one transaction: never one without the other
+    [entry] = [a for a in await store.list_audit(item.mention_id) if a.actor == "publisher"]
+    assert (entry.action, entry.outcome, entry.detail) == (
+        f"publish.{item.kind}",
+        Outcome.REFUSED,
+        {"error": "403"},
+    )
+
+
+async def test_a_retryable_failure_is_not_audited_as_final(store: Store, clock: FakeClock) -> None:
+    await _approved(store)
+    [item] = await store.claim_outbox("x1", limit=1, lease_seconds=30)
+    retry_at = clock.now + timedelta(seconds=5)
+    await store.fail_outbox(item.id, "HTTP 503", retry_at, audit_actor="publisher")
+    assert not [a for a in await store.list_audit(item.mention_id) if a.actor == "publisher"]
 
 
 async def test_expired_in_flight_item_is_reclaimed(store: Store, clock: FakeClock) -> None:
