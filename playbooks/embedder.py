@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +38,20 @@ def semantic_text(text: str) -> str:
     """What is embedded: @-handles and links removed (they name the brand, not the problem)."""
     stripped = _URL.sub(" ", _HANDLE.sub(" ", text))
     return " ".join(stripped.split()) or text.strip()
+
+
+def sentence_model_id(directory: Path, max_length: int) -> str:
+    """The id of a sentence encoder's vectors: its config, truncation and preprocessing."""
+    config = (directory / "config.json").read_bytes()
+    digest = hashlib.sha256(config + str(max_length).encode()).hexdigest()[:12]
+    return f"{directory.name}:{digest}:mean-l2:strip-handles"
+
+
+def length_chunks(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
+    """Indexes of ``texts`` in chunks of similar length (little padding per forward pass)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
 
 
 def normalise_rows(vectors: npt.NDArray[Any]) -> Vectors:
@@ -68,9 +82,7 @@ class MiniLMEmbedder:
         self._torch = torch
         self._tokenizer: Any = AutoTokenizer.from_pretrained(str(self.directory))
         self._model: Any = AutoModel.from_pretrained(str(self.directory)).eval()
-        config = (self.directory / "config.json").read_bytes()
-        digest = hashlib.sha256(config + str(max_length).encode()).hexdigest()[:12]
-        self._model_id = f"{self.directory.name}:{digest}:mean-l2:strip-handles"
+        self._model_id = sentence_model_id(self.directory, max_length)
 
     @property
     def model_id(self) -> str:
@@ -80,12 +92,10 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, int(self._model.config.hidden_size)), dtype=np.float32)
         cleaned = [semantic_text(t) for t in texts]
-        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         out = np.zeros((len(cleaned), int(self._model.config.hidden_size)), dtype=np.float32)
         torch = self._torch
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
+            for chunk in length_chunks(cleaned, self.batch_size):
                 batch = self._tokenizer(
                     [cleaned[i] for i in chunk],
                     padding=True,

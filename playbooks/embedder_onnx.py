@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from playbooks.embedder import Vectors, semantic_text
+from playbooks.embedder import Vectors, length_chunks, semantic_text, sentence_model_id
 from playbooks.semantic import DEFAULT_CACHE_DIR
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,7 @@ class OnnxSentenceEmbedder:
         self.directory = Path(directory)
         self.max_length = max_length
         self.batch_size = batch_size
-        config = (self.directory / "config.json").read_bytes()
-        digest = hashlib.sha256(config + str(max_length).encode()).hexdigest()[:12]
-        self._model_id = f"{self.directory.name}:{digest}:mean-l2:strip-handles"
+        self._model_id = sentence_model_id(self.directory, max_length)
         self._tokenizer: Any = AutoTokenizer.from_pretrained(str(self.directory))
         path = cache_dir / f"sentence-{self.directory.name}-{_files_digest(self.directory)}.onnx"
         options = ort.SessionOptions()
@@ -73,9 +71,7 @@ class OnnxSentenceEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         cleaned = [semantic_text(t) for t in texts]
-        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+        for chunk in length_chunks(cleaned, self.batch_size):
             batch = self._tokenizer(
                 [cleaned[i] for i in chunk],
                 padding=True,
