@@ -49,20 +49,19 @@ class QueuesMixin(StoreBase):
         return None if row is None else rows.to_mention(row)
 
     async def oldest_waiting_per_label(self) -> dict[Label | None, MentionRecord]:
-        """For each label with waiting mentions, the one that has waited longest."""
-        found: dict[Label | None, MentionRecord] = {}
-        for label in await self.waiting_counts():
-            query = rows.SELECT_MENTIONS.where(Mention.status == _WAITING)
-            if label is None:
-                query = query.where(Mention.label.is_(None))
-            else:
-                query = query.where(Mention.label == str(label))
-            query = query.order_by(Mention.received_at, Mention.id).limit(1)
-            async with self._read() as conn:
-                row = (await conn.execute(query)).first()
-            if row is not None:
-                found[label] = rows.to_mention(row)
-        return found
+        """For each label with waiting mentions, the one that has waited longest (one query)."""
+        place = (
+            func.row_number()
+            .over(partition_by=Mention.label, order_by=(Mention.received_at, Mention.id))
+            .label("place")
+        )
+        ranked = select(Mention.id, place).where(Mention.status == _WAITING).subquery("ranked")
+        query = rows.SELECT_MENTIONS.join(ranked, ranked.c.id == Mention.id).where(
+            ranked.c.place == 1
+        )
+        async with self._read() as conn:
+            found = [rows.to_mention(r) for r in await conn.execute(query)]
+        return {m.label: m for m in found}
 
     async def claimed_by(self, actor: str, limit: int = 50) -> list[MentionRecord]:
         """Mentions ``actor`` has claimed and not yet decided, oldest first."""
