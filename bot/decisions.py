@@ -102,9 +102,12 @@ class DecisionService:
             )
             self._metrics.decided.labels(str(request.action), "forbidden").inc()
             raise Forbidden(refusal)
-        record = _record(actor, request, history, key)
+        chosen = None
+        if request.action in (Action.APPROVE, Action.REJECT):
+            chosen = _chosen(request, history)
+        record = _record(actor, request, chosen, key)
         if record.action is Action.APPROVE:
-            await self._check_reply(actor, record, request, history)
+            await self._check_reply(actor, record, request, history.mention, chosen)
         try:
             recorded = await self._store.record_decision(record)
         except DecisionRefused:
@@ -136,16 +139,14 @@ class DecisionService:
         actor: Actor,
         record: DecisionRecord,
         request: DecisionRequest,
-        history: MentionHistory,
+        mention: MentionRecord,
+        chosen: SuggestionRecord | None,
     ) -> None:
         text = record.after_text if record.after_text is not None else record.before_text
         assert text is not None  # _record made sure
         findings = []
         if self._checker is not None:
-            findings = self._checker.check(
-                history.mention, record.playbook_id, text, request.fill_ins
-            )
-        chosen = _chosen(request, history)
+            findings = self._checker.check(mention, record.playbook_id, text, request.fill_ins)
         if chosen is not None and record.after_text is None:
             stored = [f for f in chosen.findings if isinstance(f, dict)]
             if self._checker is not None or request.fill_ins:  # re-checked above, or stale
@@ -158,7 +159,7 @@ class DecisionService:
         await self._store.audit(
             actor.name,
             "decision.approve",
-            mention_id=history.mention.id,
+            mention_id=mention.id,
             detail={
                 "reason": "policy",
                 "findings": stops,
@@ -206,11 +207,9 @@ def _authorise(actor: Actor, action: Action, mention: MentionRecord) -> tuple[st
 
 
 def _record(
-    actor: Actor, request: DecisionRequest, history: MentionHistory, key: str
+    actor: Actor, request: DecisionRequest, top: SuggestionRecord | None, key: str
 ) -> DecisionRecord:
-    top = None
-    if request.action in (Action.APPROVE, Action.REJECT):
-        top = _chosen(request, history)
+    """The decision to record; ``top``: the suggestion an approve/reject is about."""
     if top is not None and request.fill_ins:
         top = replace(top, text=fill_in(top.text, request.fill_ins))
     before = after = None
@@ -224,7 +223,7 @@ def _record(
             )
         before = None if top is None else top.text
         after = request.text
-    if request.action in (Action.APPROVE, Action.REJECT) and top is not None:
+    if top is not None:
         playbook_id, playbook_version = top.playbook_id, top.playbook_version
     if request.action is Action.RELABEL and request.label is None:
         raise InvalidDecision("relabel needs the new label")
