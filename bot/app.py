@@ -9,12 +9,13 @@ the only ones that import concrete adapters and publishers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import make_url
 
@@ -48,7 +49,11 @@ from classifiers.protocol import Classifier
 from models.domain import DecisionRecord
 from models.store import Store
 
+if TYPE_CHECKING:
+    from playbooks.embedder import Embedder
+
 log = logging.getLogger(__name__)
+SENTENCE_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass
@@ -124,7 +129,7 @@ async def running(
             stages = build_stages(settings, store, metrics, batcher, suggester, desk, routes)
             pipeline = await stack.enter_async_context(Pipeline(stages))
             decisions.add_listener(_nudger(pipeline, "outbox"))
-            nudges.append(lambda: pipeline.nudge("classify") if pipeline else None)
+            nudges.append(functools.partial(pipeline.nudge, "classify"))
         http = None
         if settings.http.enabled:
             secret = settings.http.ingest_secret
@@ -188,21 +193,27 @@ def ensure_sqlite_dir(url: str) -> None:
 def load_playbooks(s: PlaybookSettings) -> tuple[Suggester, ReplyChecker]:
     """The playbook library as suggester and reply checker (a broken library stops start-up with
     every finding). Slow: call in a thread."""
-    from classifiers.encoders import encoder_path
     from playbooks import (
         SHIPPED_LIBRARY,
         PlaybookReplyChecker,
         PlaybookSuggester,
         load_library,
     )
-    from playbooks.embedder_onnx import OnnxSentenceEmbedder
 
-    embedder = None
-    if s.semantic:  # ONNX Runtime: the torch encoder's vectors at about twice the speed
-        embedder = OnnxSentenceEmbedder(encoder_path("sentence-transformers/all-MiniLM-L6-v2"))
+    embedder = sentence_embedder() if s.semantic else None
     library = load_library(s.directory or SHIPPED_LIBRARY, embedder)
     log.info("playbooks loaded", extra={"playbooks": len(library.playbooks)})
     return PlaybookSuggester(library, embedder), PlaybookReplyChecker(library)
+
+
+def sentence_embedder() -> Embedder:
+    """The sentence encoder playbooks match with: all-MiniLM-L6-v2 from its PyPI package, served
+    by ONNX Runtime (the torch encoder's vectors at about twice the speed). Slow the first time:
+    it exports and caches the ONNX graph."""
+    from classifiers.encoders import encoder_path
+    from playbooks.embedder_onnx import OnnxSentenceEmbedder
+
+    return OnnxSentenceEmbedder(encoder_path(SENTENCE_ENCODER))
 
 
 def load_classifier(s: ClassifierSettings) -> Classifier:

@@ -22,8 +22,6 @@ from playbooks import (
     load_library,
 )
 
-ENCODER_ID = "sentence-transformers/all-MiniLM-L6-v2"
-
 
 def register(sub: Any) -> None:
     pb = sub.add_parser("playbooks", help="check and try reply playbooks")
@@ -63,10 +61,9 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def run_try(args: argparse.Namespace) -> int:
-    from classifiers.encoders import encoder_path
-    from playbooks import MiniLMEmbedder
+    from bot.app import sentence_embedder
 
-    embedder = MiniLMEmbedder(encoder_path(ENCODER_ID))
+    embedder = sentence_embedder()
     try:
         library = load_library(args.dir, embedder)
     except PlaybookError as exc:

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from classifiers.data import iter_examples
+from classifiers.errors import DataError
 from playbooks import SHIPPED_LIBRARY
-
-ENCODER_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def register(pb_sub: Any) -> None:
@@ -33,32 +33,26 @@ def register(pb_sub: Any) -> None:
 
 
 def read_topics(path: Path, label: str, field: str) -> tuple[list[str], list[str]]:
-    """Texts and topics of the matching lines; raises ValueError naming file:line."""
+    """Texts and topics of the labelled mentions with ``label`` whose ``meta`` has ``field``;
+    raises DataError naming file:line (``classifiers.data`` reads the format)."""
     texts: list[str] = []
     topics: list[str] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                topic = (obj.get("meta") or {}).get(field)
-                if obj["label"] == label and isinstance(topic, str) and topic.strip():
-                    texts.append(str(obj["text"]))
-                    topics.append(topic.strip())
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise ValueError(f"{path}:{n}: not a labelled mention ({exc})") from None
+    for example in iter_examples(path):
+        topic = example.meta.get(field)
+        if example.label == label and isinstance(topic, str) and topic.strip():
+            texts.append(example.text)
+            topics.append(topic.strip())
     return texts, topics
 
 
 def run_train_topics(args: argparse.Namespace) -> int:
-    from classifiers.encoders import encoder_path
-    from playbooks import MiniLMEmbedder, load_library
+    from bot.app import sentence_embedder
+    from playbooks import load_library
     from playbooks.topics import TOPICS_FILE, train_topics
 
     try:
         texts, topics = read_topics(args.data, args.label, args.field)
-    except (OSError, ValueError) as exc:
+    except DataError as exc:
         print(f"mentionbot: error: {exc}", file=sys.stderr)
         return 1
     if len(set(topics)) < 2:
@@ -68,7 +62,7 @@ def run_train_topics(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    embedder = MiniLMEmbedder(encoder_path(ENCODER_ID))
+    embedder = sentence_embedder()
     print(f"embedding {len(texts)} mentions ...", file=sys.stderr)
     vectors = embedder.embed(texts)
     info = {"data": args.data.name, "label": args.label, "field": args.field}
