@@ -37,7 +37,6 @@ class OnnxSentenceEmbedder:
         threads: int = 2,
         cache_dir: Path = DEFAULT_CACHE_DIR,
     ) -> None:
-        import onnxruntime as ort
         from transformers import AutoTokenizer
 
         self.directory = Path(directory)
@@ -46,22 +45,14 @@ class OnnxSentenceEmbedder:
         self._model_id = sentence_model_id(self.directory, max_length)
         self._tokenizer: Any = AutoTokenizer.from_pretrained(str(self.directory))
         path = cache_dir / f"sentence-{self.directory.name}-{_files_digest(self.directory)}.onnx"
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             if not path.is_file():
                 _export(self.directory, path)
-            self._session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = _session(path, threads)
         except Exception as exc:  # a corrupt cache file: rebuild it once
             log.warning("rebuilding ONNX sentence encoder %s (%s)", path, exc)
             _export(self.directory, path)
-            self._session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = _session(path, threads)
         self._dim = int(self._session.get_outputs()[0].shape[-1])
 
     @property
@@ -85,6 +76,17 @@ class OnnxSentenceEmbedder:
             }
             out[chunk] = self._session.run(None, feeds)[0]
         return out
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # idle worker threads sleep instead of spinning: the bot shares its cores
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _files_digest(directory: Path) -> str:

@@ -63,18 +63,15 @@ class Library:
 
     def with_weights(self, weights: Weights) -> Library:
         """The same playbooks and embeddings, ranked with other weights."""
-        return Library(
-            self.playbooks, self.index, weights=weights, warnings=self.warnings, topics=self.topics
-        )
+        return self._with(weights, self.topics)
 
     def with_topics(self, topics: TopicModel | None) -> Library:
         """The same playbooks and embeddings, with another topic model (None: without one)."""
+        return self._with(self.ranker.weights, topics)
+
+    def _with(self, weights: Weights, topics: TopicModel | None) -> Library:
         return Library(
-            self.playbooks,
-            self.index,
-            weights=self.ranker.weights,
-            warnings=self.warnings,
-            topics=topics,
+            self.playbooks, self.index, weights=weights, warnings=self.warnings, topics=topics
         )
 
     def embed_mention(self, embedder: Embedder, text: str) -> Floats:
@@ -89,8 +86,7 @@ class Library:
                 f"embedder {embedder.model_id} is not the one the library was loaded with "
                 f"({self.index.model_id})"
             )
-        vectors = np.asarray(embedder.embed(list(texts)), dtype=np.float32)
-        return [vectors[i] for i in range(len(texts))]
+        return list(np.asarray(embedder.embed(list(texts)), dtype=np.float32))
 
     def suggest(
         self,

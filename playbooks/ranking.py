@@ -78,11 +78,12 @@ class Ranker:
         self.topics = topics
         n = len(self.playbooks)
         self.covers: Floats | None = None
+        """``(playbooks, topics)``: 1 where the playbook covers the topic model's topic."""
         if topics is not None:
-            self.covers = np.zeros((n, len(topics.topics)), dtype=np.float32)
-            for i, playbook in enumerate(self.playbooks):
-                for j, topic in enumerate(topics.topics):
-                    self.covers[i, j] = float(topic in playbook.spec.covers)
+            self.covers = np.asarray(
+                [[t in p.spec.covers for t in topics.topics] for p in self.playbooks],
+                dtype=np.float32,
+            ).reshape(n, len(topics.topics))
         self.label_mask = np.zeros((n, len(LABELS)), dtype=np.float32)
         for i, playbook in enumerate(self.playbooks):
             for label in playbook.labels:
@@ -128,11 +129,10 @@ class Ranker:
         raw_semantic = semantic
         floor = w.fallback_similarity if similarities is not None else w.fallback_without_embedding
         semantic = np.where(self.fallback, np.maximum(semantic, floor), semantic)
+        total = w.label * label + w.semantic * semantic + self.prior
         topic = None
         if embedding is not None and self.topics is not None and self.covers is not None:
             topic = self.covers @ self.topics.probabilities(embedding)
-        total = w.label * label + w.semantic * semantic + self.prior
-        if topic is not None:
             total = total + w.topic * topic
         keyword_hits = {i: k for i, k in self.keywords.matches(tokens).items() if candidate[i]}
         for i in keyword_hits:
