@@ -185,11 +185,8 @@ async def report(
     )
     per_channel = Counter(m["channel"] for m in fake.messages.values())
     last_urgent = times[-1] if times else float("nan")
-    p50, p99 = (
-        (quantiles(times, n=100)[49], quantiles(times, n=100)[98])
-        if len(times) > 2
-        else (float("nan"), float("nan"))
-    )
+    cuts = quantiles(times, n=100) if len(times) > 2 else [float("nan")] * 99
+    p50, p99 = cuts[49], cuts[98]
 
     def both(seconds: float) -> str:
         return f"{seconds:7.1f} s bench = {seconds * speed / 60:6.1f} min at Slack's 1 msg/s"

@@ -25,7 +25,7 @@ from bot.errors import PermanentError, TransientError
 from bot.outbound import call_json
 
 EVENT_TYPE = "mentionbot_card"
-_TRANSIENT_ERRORS = frozenset(
+TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 _PAGE = 200
@@ -73,7 +73,7 @@ class WebApiChatAdapter(ChatAdapter):
             raise TransientError(f"{method}: answer is not a JSON object")
         if not body.get("ok"):
             error = str(body.get("error", "unknown_error"))
-            if error in _TRANSIENT_ERRORS:
+            if error in TRANSIENT_ERRORS:
                 raise TransientError(f"{method}: {error}")
             raise PermanentError(f"{method}: {error}")
         return body
@@ -111,15 +111,29 @@ class WebApiChatAdapter(ChatAdapter):
             if cursor:
                 payload["cursor"] = cursor
             body = await self._call(method, payload, read=True)
-            for msg in body.get("messages", []):
-                meta = msg.get("metadata") or {}
-                event = meta.get("event_payload") or {}
-                if meta.get("event_type") == EVENT_TYPE and event.get("mention_id") == mention_id:
-                    return MessageRef(str(query["channel"]), str(msg["ts"]))
-            cursor = (body.get("response_metadata") or {}).get("next_cursor")
-            if not body.get("has_more") or not cursor:
+            ts = card_ts(body, mention_id)
+            if ts is not None:
+                return MessageRef(str(query["channel"]), ts)
+            cursor = next_cursor(body)
+            if cursor is None:
                 return None
         raise TransientError(f"{method}: more than {_MAX_PAGES} pages; lookup incomplete")
+
+
+def card_ts(page: dict[str, Any], mention_id: int) -> str | None:
+    """The ``ts`` of the card for ``mention_id`` in a ``conversations.*`` page, by metadata."""
+    for msg in page.get("messages", []):
+        meta = msg.get("metadata") or {}
+        event = meta.get("event_payload") or {}
+        if meta.get("event_type") == EVENT_TYPE and event.get("mention_id") == mention_id:
+            return str(msg["ts"])
+    return None
+
+
+def next_cursor(page: dict[str, Any]) -> str | None:
+    """The cursor of the next ``conversations.*`` page, None on the last one."""
+    cursor = (page.get("response_metadata") or {}).get("next_cursor")
+    return str(cursor) if page.get("has_more") and cursor else None
 
 
 def message(card: Card) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -40,6 +40,13 @@ _SIMPLE = {
     "mb_remove": Action.REMOVE,
     "mb_dismiss": Action.DISMISS,
 }
+_REFUSALS: tuple[tuple[type[BaseException], str], ...] = (
+    (Forbidden, ":no_entry: Not allowed: "),
+    (DecisionRefused, ":information_source: Not done: "),
+    (InvalidDecision, ":warning: "),
+    (NotFound, ":grey_question: "),
+)
+"""How each refusal is put to the user (first match; checked after a claim by someone else)."""
 
 
 class NoRole(Forbidden):
@@ -71,13 +78,9 @@ class Actions:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def spawn(self, work: Awaitable[Any]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Keep a reference to background work (finished after the ack)."""
-
-        async def run() -> None:
-            await work
-
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -121,9 +124,13 @@ class Actions:
 
         done = await self.act(body["user"]["id"], request, notify)
         if done is not None and (body.get("container") or {}).get("is_ephemeral"):
-            card = Card.from_history(await self._store.get_mention(request.mention_id))
-            message = card_message(card, shown=self._settings.suggestions_shown)
+            message = await self.private_card(request.mention_id)
             await respond(text=message["text"], blocks=message["blocks"], replace_original=True)
+
+    async def private_card(self, mention_id: int) -> dict[str, Any]:
+        """The mention's card as it is now, for an ephemeral message (``/mentions next``)."""
+        card = Card.from_history(await self._store.get_mention(mention_id))
+        return card_message(card, shown=self._settings.suggestions_shown)
 
     async def act(
         self, user_id: str, request: DecisionRequest, notify: Notify
@@ -158,26 +165,23 @@ class Actions:
         self, user_id: str, request: DecisionRequest, exc: BaseException
     ) -> str | None:
         """A message for the user about ``exc``, or None if it is not a refusal."""
-        if isinstance(exc, NoRole):
-            return f":no_entry: Not allowed: {inert(str(exc), 500)}"
         if isinstance(exc, Forbidden):
-            try:
-                mention = (await self._store.get_mention(request.mention_id)).mention
-            except NotFound:
-                return f":no_entry: Not allowed: {inert(str(exc), 500)}"
-            if mention.assignee and mention.assignee != actor_name(user_id):
+            claimer = None if isinstance(exc, NoRole) else await self._claimer(request.mention_id)
+            if claimer and claimer != actor_name(user_id):
                 return (
-                    f":lock: {who(mention.assignee)} is on it (claimed mention "
-                    f"#{mention.id}); only they or an admin can {request.action} it."
+                    f":lock: {who(claimer)} is on it (claimed mention "
+                    f"#{request.mention_id}); only they or an admin can {request.action} it."
                 )
-            return f":no_entry: Not allowed: {inert(str(exc), 500)}"
-        if isinstance(exc, DecisionRefused):
-            return f":information_source: Not done: {inert(str(exc), 500)}"
-        if isinstance(exc, InvalidDecision):
-            return f":warning: {inert(str(exc), 500)}"
-        if isinstance(exc, NotFound):
-            return f":grey_question: {inert(str(exc), 500)}"
+        for kind, prefix in _REFUSALS:
+            if isinstance(exc, kind):
+                return prefix + inert(str(exc), 500)
         return None
+
+    async def _claimer(self, mention_id: int) -> str | None:
+        try:
+            return (await self._store.get_mention(mention_id)).mention.assignee
+        except NotFound:
+            return None
 
 
 def _key(body: dict[str, Any], action: dict[str, Any]) -> str:

@@ -15,11 +15,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.chat.webapi import TRANSIENT_ERRORS
 from bot.errors import PermanentError, TransientError
-
-TRANSIENT = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
+from bot.outbound import parse_retry_after
 
 
 def make_client(token: str, base_url: str, timeout_s: float) -> AsyncWebClient:
@@ -36,10 +34,7 @@ def retry_after(headers: Any) -> float | None:
         return None
     if isinstance(raw, list):
         raw = raw[0] if raw else None
-    try:
-        return None if raw is None else max(0.0, float(raw))
-    except ValueError:
-        return None
+    return None if raw is None else parse_retry_after(str(raw))
 
 
 async def call(what: str, request: Callable[[], Awaitable[AsyncSlackResponse]]) -> dict[str, Any]:
@@ -51,7 +46,7 @@ async def call(what: str, request: Callable[[], Awaitable[AsyncSlackResponse]]) 
         status = int(getattr(r, "status_code", 0) or 0)
         error = str((r.data or {}).get("error", "unknown_error")) if r is not None else "error"
         wait = retry_after(getattr(r, "headers", {}))
-        if status == 429 or status >= 500 or error in TRANSIENT:
+        if status == 429 or status >= 500 or error in TRANSIENT_ERRORS:
             raise TransientError(f"{what}: {status} {error}", retry_after=wait) from None
         raise PermanentError(f"{what}: {error}") from None
     except (TimeoutError, aiohttp.ClientError, SlackClientError) as exc:

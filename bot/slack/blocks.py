@@ -16,10 +16,10 @@ from typing import Any
 
 from bot.chat.card import Card
 from bot.chat.markup import escape_slack, strip_control
+from bot.chat.webapi import EVENT_TYPE
 from bot.slack.roles import slack_user
 from models.domain import Action, Label, OutboxStatus, Status, SuggestionRecord
 
-CARD_EVENT = "mentionbot_card"
 MAX_TEXT = 3000
 MAX_LABEL = 75
 PLACEHOLDER = re.compile(r"\[\[([A-Za-z_][A-Za-z0-9_]{0,40})\]\]")
@@ -32,7 +32,11 @@ _VERB = {
     Action.REMOVE: "Removal requested",
     Action.RELABEL: "Relabelled",
 }
-_EMOJI = {
+_FINAL = frozenset(_VERB) - {Action.RELABEL}
+CARD_EVENT = EVENT_TYPE
+"""The metadata event type of a card (shared with ``bot.chat.webapi``)."""
+_EMOJI: dict[Label | None, str] = {
+    None: ":grey_question:",
     Label.COMPLAINT: ":rotating_light:",
     Label.QUESTION: ":question:",
     Label.PRAISE: ":sparkles:",
@@ -40,6 +44,10 @@ _EMOJI = {
     Label.OTHER: ":speech_balloon:",
 }
 Block = dict[str, Any]
+
+
+def label_name(label: Label | None) -> str:
+    return "unclassified" if label is None else label.value
 
 
 def clip(raw: str, limit: int = MAX_TEXT, escape: bool = True) -> str:
@@ -130,14 +138,13 @@ def when(at: datetime | None) -> str:
 
 
 def is_open(card: Card) -> bool:
-    return card.state.status in _OPEN and card.state.decision not in _VERB.keys() - {Action.RELABEL}
+    return card.state.status in _OPEN and card.state.decision not in _FINAL
 
 
 def headline_blocks(card: Card) -> list[Block]:
     m, p = card.mention, card.prediction
     label = card.state.label
-    badge = f"{_EMOJI.get(label, ':grey_question:') if label else ':grey_question:'} "
-    badge += f"*{label.value if label else 'unclassified'}*"
+    badge = f"{_EMOJI[label]} *{label_name(label)}*"
     if p is not None:
         badge += f" {p.confidence:.0%}" if p.label == label else f" (model: {p.label.value})"
         if p.needs_review:
@@ -159,7 +166,7 @@ def headline_blocks(card: Card) -> list[Block]:
 def state_blocks(card: Card, decided_at: datetime | None) -> list[Block]:
     s = card.state
     blocks: list[Block] = []
-    if s.decision is not None and s.decision in _VERB and s.decision is not Action.RELABEL:
+    if s.decision in _FINAL:
         line = f":white_check_mark: *{_VERB[s.decision]}* by {who(s.decided_by)}{when(decided_at)}"
         if s.delivery is OutboxStatus.DONE:
             line += " · " + ("sent" if s.sent_text is not None else "done")

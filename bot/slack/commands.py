@@ -3,15 +3,13 @@ shows its card to you privately; ``stats`` shows today's counts. Answers are eph
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.chat.card import Card
 from bot.decisions import DecisionRequest
-from bot.slack.actions import Ack, Actions, Respond
-from bot.slack.blocks import card_message
+from bot.slack.actions import Ack, Actions, Notify, Respond
+from bot.slack.blocks import label_name
 from bot.slack.settings import SlackSettings
 from models.domain import Action, Label
 from models.errors import DecisionRefused
@@ -50,7 +48,7 @@ class Commands:
             cmd = self._settings.command
             await say(f"Usage: `{cmd} next [label]` or `{cmd} stats`")
 
-    async def next(self, user: str, word: str | None, say: Any, respond: Respond) -> None:
+    async def next(self, user: str, word: str | None, say: Notify, respond: Respond) -> None:
         try:
             label = None if word is None else Label(word.lower())
         except ValueError:
@@ -72,18 +70,17 @@ class Commands:
                     raise
                 await say(text)
                 return
-            card = Card.from_history(await self._store.get_mention(mention.id))
-            message = card_message(card, shown=self._settings.suggestions_shown)
+            message = await self._actions.private_card(mention.id)
             await respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
             return
         await say("Others were faster; try again.")
 
     async def stats(self) -> str:
-        today = datetime.combine(utcnow().date(), time(0), tzinfo=utcnow().tzinfo)
+        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
         counts = await self._store.counts_since(today)
         waiting = await self._store.waiting_counts()
         done = " · ".join(f"{k} {v}" for k, v in counts.items() if k != "received" and v)
-        queue = " · ".join(f"{k.value if k else 'unclassified'} {v}" for k, v in waiting.items())
+        queue = " · ".join(f"{label_name(k)} {v}" for k, v in waiting.items())
         return (
             f"*Today (UTC)*: {counts['received']} received · decisions: {done or 'none'}\n"
             f"*Waiting now*: {queue or 'nothing'}"

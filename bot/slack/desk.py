@@ -29,12 +29,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.chat.base import ChatAdapter
 from bot.chat.card import Card, MessageRef
+from bot.chat.webapi import card_ts, next_cursor
 from bot.decisions import DecisionService
 from bot.errors import PermanentError, TransientError
 from bot.metrics import Metrics
 from bot.slack.actions import Actions
 from bot.slack.api import call, make_client
-from bot.slack.blocks import CARD_EVENT, card_message
+from bot.slack.blocks import card_message
 from bot.slack.commands import Commands
 from bot.slack.digest import Digests, pointer
 from bot.slack.home import Home
@@ -44,7 +45,7 @@ from bot.slack.refs import card_ref, message_ts, parse_digest, thread_ts
 from bot.slack.roles import RoleResolver
 from bot.slack.routing import Router, priority
 from bot.slack.settings import SlackSettings
-from models.domain import Status
+from models.domain import Action, MentionHistory, Status
 from models.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class SlackDesk(ChatAdapter):
         self.digests = Digests(
             p,
             self._post_digest,
-            self._update_digest,
+            self._update,
             store.waiting_counts,
             pointer(settings.command, settings.queue_url),
         )
@@ -172,16 +173,16 @@ class SlackDesk(ChatAdapter):
         if parse_digest(ref) is not None:
             self.digests.mark(ref, card)
             return
-        history = await self._store.get_mention(card.mention_id)
-        finals = [d for d in history.decisions if d.action.value not in ("claim", "unclaim")]
-        decided_at = finals[-1].created_at if finals else None
+        # the decision's time and the last outbox item are not on the Card: read them only when
+        # the card shows a decision or a delivery (an open or claimed card needs neither)
+        history = None
+        if card.state.decision is not None or card.state.delivery is not None:
+            history = await self._store.get_mention(card.mention_id)
+        decided_at = None if history is None else _decided_at(history)
         message = card_message(card, decided_at, self.settings.suggestions_shown)
-        await self._call(
-            "chat.update",
-            lambda: self.client.chat_update(channel=ref.channel, ts=message_ts(ref), **message),
-            channel=ref.channel,
-        )
-        await self.notes.post_outcome(ref, card, history)
+        await self._update(ref.channel, message_ts(ref), message)
+        if history is not None:  # without a decision or delivery there is no outcome to note
+            await self.notes.post_outcome(ref, card, history)
 
     async def find_card(self, card: Card, since: datetime) -> MessageRef | None:
         """Look for the card's metadata in its channel (and the follow-up thread)."""
@@ -233,7 +234,7 @@ class SlackDesk(ChatAdapter):
     async def _post_digest(self, channel: str, message: dict[str, Any]) -> str:
         return str((await self.post(channel, 0, message))["ts"])
 
-    async def _update_digest(self, channel: str, ts: str, message: dict[str, Any]) -> None:
+    async def _update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         await self._call(
             "chat.update",
             lambda: self.client.chat_update(channel=channel, ts=ts, **message),
@@ -254,8 +255,12 @@ class SlackDesk(ChatAdapter):
     ) -> MessageRef | None:
         cursor: str | None = None
         for _ in range(_MAX_PAGES):
-            query: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": _PAGE}
-            query["include_all_metadata"] = True
+            query: dict[str, Any] = {
+                "channel": channel,
+                "oldest": oldest,
+                "limit": _PAGE,
+                "include_all_metadata": True,
+            }
             if cursor:
                 query["cursor"] = cursor
             if root is None:
@@ -263,12 +268,16 @@ class SlackDesk(ChatAdapter):
             else:
                 request = functools.partial(self.client.conversations_replies, ts=root, **query)
             body = await call("conversations.history/replies", request)
-            for msg in body.get("messages", []):
-                meta = msg.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == CARD_EVENT and payload.get("mention_id") == mention_id:
-                    return card_ref(channel, str(msg["ts"]), root)
-            cursor = (body.get("response_metadata") or {}).get("next_cursor")
-            if not body.get("has_more") or not cursor:
+            ts = card_ts(body, mention_id)
+            if ts is not None:
+                return card_ref(channel, ts, root)
+            cursor = next_cursor(body)
+            if cursor is None:
                 return None
         raise TransientError(f"card lookup: more than {_MAX_PAGES} pages of history")
+
+
+def _decided_at(history: MentionHistory) -> datetime | None:
+    """When the decision the card shows was taken (claims do not count, as in ``Card``)."""
+    final = [d for d in history.decisions if d.action not in (Action.CLAIM, Action.UNCLAIM)]
+    return final[-1].created_at if final else None

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.chat.card import Card, MessageRef
 from bot.errors import AdapterError
-from bot.slack.blocks import clip, context, link, literal, metadata, section
+from bot.slack.blocks import clip, context, label_name, link, literal, metadata, section
 from bot.slack.refs import digest_ref, parse_digest
 from bot.slack.settings import SlackPacing
 from models.domain import Label
@@ -77,7 +77,7 @@ class Digests:
                 self.updates += 1
                 digest = self._open[channel] = self._by_ts[ts] = _Digest(channel, ts)
             m = card.mention
-            label = card.state.label.value if card.state.label else "unclassified"
+            label = label_name(card.state.label)
             line = f"#{m.id} {label} · {m.author_name}: {m.text[:120]}"
             digest.entries[m.id] = " ".join(line.split())  # one line per mention
             digest.labels[label] += 1
@@ -87,11 +87,12 @@ class Digests:
     def mark(self, ref: MessageRef, card: Card) -> None:
         """The mention at ``ref`` changed (decided, relabelled): refresh its digest later."""
         parsed = parse_digest(ref)
-        digest = None if parsed is None else self._by_ts.get(parsed[0])
-        if digest is None or parsed is None:
+        if parsed is None or parsed[0] not in self._by_ts:
             return  # a digest of an earlier run: the queue counts are what matters
+        ts, mention_id = parsed
+        digest = self._by_ts[ts]
         if card.state.decision is not None or card.state.assignee is not None:
-            digest.decided.add(parsed[1])
+            digest.decided.add(mention_id)
         digest.dirty = True
 
     async def run(self) -> None:
@@ -138,9 +139,7 @@ class Digests:
             if latest:
                 blocks.append(literal("\n".join(latest), quote=False))
         if waiting:
-            line = " · ".join(
-                f"{k.value if k else 'unclassified'} {v}" for k, v in waiting.items() if v
-            )
+            line = " · ".join(f"{label_name(k)} {v}" for k, v in waiting.items() if v)
             blocks.append(context(f"Waiting for a decision now: {line or 'nothing'}"))
         blocks.append(context(self._pointer))
         return {

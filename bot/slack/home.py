@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.blocks import clip, context, literal, section
+from bot.slack.blocks import clip, context, label_name, literal, section
 from bot.slack.roles import RoleResolver, actor_name
 from bot.slack.settings import SlackSettings
 from models.domain import Label, MentionRecord
@@ -55,23 +55,22 @@ class Home:
             blocks.append(context(f"Nothing claimed. `{self._settings.command} next` takes one."))
         total = sum(counts.values())
         blocks.append(section(f"*Waiting for a decision* ({total})"))
-        per_label = " · ".join(f"{_name(k)} {v}" for k, v in _ordered(counts)) or "nothing"
+        per_label = " · ".join(f"{label_name(k)} {v}" for k, v in _ordered(counts)) or "nothing"
         blocks.append(context(per_label))
         if oldest:
             blocks.append(section("*Oldest waiting, per label*"))
-            lines = [f"{_name(k)}: {_line(m, now)}" for k, m in _ordered(oldest)]
+            lines = [f"{label_name(k)}: {_line(m, now)}" for k, m in _ordered(oldest)]
             blocks.append(literal("\n".join(lines), quote=False))
         blocks.append(context(f"Updated {now:%H:%M} UTC · `{self._settings.command} stats`"))
         return {"type": "home", "blocks": blocks}
 
 
-def _name(label: Label | None) -> str:
-    return label.value if label is not None else "unclassified"
+_ORDER: dict[Label | None, int] = {label: i for i, label in enumerate(Label)}
 
 
 def _ordered(d: dict[Label | None, Any]) -> list[tuple[Label | None, Any]]:
-    order = {label: i for i, label in enumerate(Label)}
-    return sorted(d.items(), key=lambda kv: order.get(kv[0], 99) if kv[0] else 99)
+    """Labels in their declared order, unclassified last."""
+    return sorted(d.items(), key=lambda kv: _ORDER.get(kv[0], 99))
 
 
 def _age(at: datetime, now: datetime) -> str:

@@ -18,8 +18,10 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.decisions import DecisionRequest
 from bot.errors import PolicyBlocked
+from bot.replycheck import fill_in
 from bot.slack.blocks import MAX_TEXT, clip, context, inert, literal, placeholders
 from models.domain import Action, MentionHistory, SuggestionRecord
+from models.store import Store
 
 if TYPE_CHECKING:
     from bot.slack.actions import Ack, Actions, Respond
@@ -32,7 +34,7 @@ ACK_WITHIN_S = 2.5
 
 
 class EditModal:
-    def __init__(self, app: AsyncApp, store: Any, actions: Actions) -> None:
+    def __init__(self, app: AsyncApp, store: Store, actions: Actions) -> None:
         self._app = app
         self._store = store
         self._actions = actions
@@ -105,11 +107,12 @@ class EditModal:
         try:
             await task
         except Exception as exc:
-            text = await self._actions.explain(user, request, exc)
             if isinstance(exc, PolicyBlocked):
-                text = ":no_entry: Not sent, the policy check blocked it: " + "; ".join(
+                text: str | None = ":no_entry: Not sent, the policy check blocked it: " + "; ".join(
                     str(f.get("message")) for f in exc.findings if f.get("severity") == "blocking"
                 )
+            else:
+                text = await self._actions.explain(user, request, exc)
             if text is None or not channel:
                 log.exception("edit submission failed", extra={"mention_id": request.mention_id})
                 return
@@ -117,16 +120,19 @@ class EditModal:
 
 
 def _pick(history: MentionHistory, suggestion_id: int | None) -> SuggestionRecord | None:
-    ranked = sorted(history.suggestions, key=lambda s: (s.rank, s.id))
-    chosen = [s for s in ranked if s.id == suggestion_id]
-    return chosen[0] if chosen else (ranked[0] if ranked else None)
+    """The suggestion asked for, else the top-ranked one."""
+    chosen = [s for s in history.suggestions if s.id == suggestion_id]
+    return chosen[0] if chosen else min(history.suggestions, key=_rank, default=None)
+
+
+def _rank(s: SuggestionRecord) -> tuple[int, int]:
+    return (s.rank, s.id)
 
 
 def fill(text: str, fill_ins: dict[str, str]) -> str:
-    for name, value in fill_ins.items():
-        if value:
-            text = text.replace(f"[[{name}]]", value)
-    return text
+    """``bot.replycheck.fill_in`` for the fill-ins given; an empty one stays ``[[name]]`` (so
+    the policy check blocks it)."""
+    return fill_in(text, {name: value for name, value in fill_ins.items() if value})
 
 
 def policy_errors(findings: list[dict[str, Any]], names: list[str]) -> dict[str, str]:

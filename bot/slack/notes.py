@@ -14,7 +14,7 @@ from typing import Any
 from bot.chat.card import Card, MessageRef
 from bot.slack.blocks import clip, literal, outcome_note, section
 from bot.slack.refs import thread_ts
-from models.domain import MentionHistory
+from models.domain import AuditEntry, MentionHistory
 from models.store import Store
 
 NOTE_ACTION = "slack.thread_note"
@@ -35,10 +35,11 @@ class ThreadNotes:
         s = card.state
         last = history.outbox[-1].id if history.outbox else None
         key = f"{s.decision}:{s.delivery}:{last}"
+        if _noted(history.audit, key):  # the usual case: a refresh after the note went out
+            return
         lock = self._locks.setdefault(card.mention_id, asyncio.Lock())
-        async with lock:
-            entries = await self._store.list_audit(card.mention_id, limit=500)
-            if any(e.action == NOTE_ACTION and e.detail.get("key") == key for e in entries):
+        async with lock:  # read again under the lock: a concurrent refresh may have posted it
+            if _noted(await self._store.list_audit(card.mention_id, limit=500), key):
                 return
             blocks = [section(note)]
             if s.sent_text is not None and s.delivery is not None:
@@ -50,3 +51,7 @@ class ThreadNotes:
             )
         if len(self._locks) > 10_000:
             self._locks.clear()
+
+
+def _noted(entries: list[AuditEntry], key: str) -> bool:
+    return any(e.action == NOTE_ACTION and e.detail.get("key") == key for e in entries)

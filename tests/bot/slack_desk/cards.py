@@ -8,9 +8,12 @@ from typing import Any
 
 from bot.chat.card import Card, CardState
 from bot.chat.markup import markup_flags
+from bot.slack.digest import Digests, pointer
+from bot.slack.settings import SlackPacing
 from models.domain import (
     Action,
     Label,
+    MentionHistory,
     MentionRecord,
     OutboxStatus,
     PredictionRecord,
@@ -125,3 +128,17 @@ def states(base: Card, actor: str = "slack:U123", sent: str = "Sorry!") -> dict[
         "rejected": replace(base, state=replace(decided, decision=Action.REJECT)),
         "dismissed": replace(base, state=replace(decided, decision=Action.DISMISS)),
     }
+
+
+def history(c: Card) -> MentionHistory:
+    """The card's mention with its suggestions and nothing else recorded."""
+    return MentionHistory(c.mention, [], [], list(c.suggestions), [], [], [], [])
+
+
+def offline_digests() -> Digests:
+    """Digests for rendering only: any call to Slack or the store fails the test."""
+    return Digests(SlackPacing(), _never, _never, _never, pointer("/mentions", None))
+
+
+async def _never(*_: Any) -> Any:
+    raise AssertionError("not called")

@@ -47,6 +47,11 @@ ALICE, BOB, MAYA, ADA, EVE = "UALICE", "UBOB", "UMAYA", "UADA", "UEVE"
 CHANNEL = "C0REVIEW"
 
 
+async def holds(value: bool) -> bool:
+    """``value`` as a check for ``eventually`` (the lambda around it re-evaluates it)."""
+    return value
+
+
 def slack_settings(url: str, **overrides: Any) -> SlackSettings:
     values: dict[str, Any] = {
         "enabled": True,

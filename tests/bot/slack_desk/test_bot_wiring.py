@@ -20,7 +20,7 @@ from bot.settings import Settings
 from models.domain import Action, OutboxStatus
 from tests.bot.conftest import Client, ModelFiles, bot_settings, eventually, mention_json
 from tests.bot.fakes import FarEnd
-from tests.bot.slack_desk.conftest import ALICE, CHANNEL, SECRET, slack_settings
+from tests.bot.slack_desk.conftest import ALICE, CHANNEL, SECRET, holds, slack_settings
 from tests.bot.slack_desk.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.conftest import Backend
 
@@ -98,11 +98,7 @@ async def test_the_bot_relays_to_slack_and_an_approve_click_sends_once(
         history = await bot.store.get_mention(mid)
         assert [d.action for d in history.decisions] == [Action.APPROVE]
         assert sum(far.sends.values()) == 1
-        await eventually(lambda: _true(fake_slack.updates[mid] >= 1), 10, "card updated")
-
-
-async def _true(value: bool) -> bool:
-    return value
+        await eventually(lambda: holds(fake_slack.updates[mid] >= 1), 10, "card updated")
 
 
 def test_http_mode_needs_the_http_server(backend: Backend) -> None:

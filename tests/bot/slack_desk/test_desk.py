@@ -16,12 +16,8 @@ from bot.slack.desk import SlackDesk
 from models.domain import Action, Label
 from models.store import Store
 from tests.bot.conftest import eventually
-from tests.bot.slack_desk.conftest import ALICE, BOB, EVE, Desk, slack_settings
+from tests.bot.slack_desk.conftest import ALICE, BOB, EVE, Desk, holds, slack_settings
 from tests.conftest import FakeClock
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_a_follow_up_goes_into_the_earlier_cards_thread(desk: Desk) -> None:
@@ -34,7 +30,7 @@ async def test_a_follow_up_goes_into_the_earlier_cards_thread(desk: Desk) -> Non
     assert ref.message_ref == f"{reply['ts']}@{root['ts']}"
     # acting on the follow-up updates it in place and posts its outcome in the same thread
     await desk.click(ALICE, "mb_dismiss", str(second), mention_id=second)
-    await eventually(lambda: _true(len(desk.slack.in_thread(root["ts"])) == 2), 10, "the note")
+    await eventually(lambda: holds(len(desk.slack.in_thread(root["ts"])) == 2), 10, "the note")
     assert "Dismissed" in desk.slack.in_thread(root["ts"])[-1]["text"]
     assert desk.slack.updates[second] >= 1
 
@@ -151,7 +147,7 @@ async def test_app_home_shows_my_claims_counts_and_oldest(desk: Desk) -> None:
     }
     status, _ = await desk.signed(json.dumps(event), content_type="application/json")
     assert status == 200
-    await eventually(lambda: _true(bool(desk.slack.views)), 10, "views.publish")
+    await eventually(lambda: holds(bool(desk.slack.views)), 10, "views.publish")
     home = desk.slack.views[-1]
     text = json.dumps(home, ensure_ascii=False)
     assert home["type"] == "home" and home["user_id"] == ALICE

@@ -19,11 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks import _SAFE_URL, card_message, outcome_note
-from bot.slack.digest import Digests, pointer
 from bot.slack.home import _line
 from bot.slack.modal import build_view
-from bot.slack.settings import SlackPacing
-from tests.bot.slack_desk.cards import AT, card, states
+from tests.bot.slack_desk.cards import AT, card, history, offline_digests, states
 
 NASTY = st.sampled_from(
     [
@@ -167,25 +165,12 @@ def test_no_outside_text_is_active_in_any_card_state(
 @settings(max_examples=60, deadline=None)
 @given(text=OUTSIDE, name=OUTSIDE, reply=OUTSIDE)
 def test_modal_digest_and_home_keep_outside_text_inert(text: str, name: str, reply: str) -> None:
-    from models.domain import MentionHistory
-
     c = card(text, (reply + " [[ref]]",), author_name=name)
-    history = MentionHistory(c.mention, [], [], list(c.suggestions), [], [], [], [])
-    view = build_view(history, c.suggestions[0], "{}")
+    view = build_view(history(c), c.suggestions[0], "{}")
     harmless_card = card("t", ("r [[ref]]",), author_name="n")
-    harmless = build_view(
-        MentionHistory(
-            harmless_card.mention, [], [], list(harmless_card.suggestions), [], [], [], []
-        ),
-        harmless_card.suggestions[0],
-        "{}",
-    )
+    harmless = build_view(history(harmless_card), harmless_card.suggestions[0], "{}")
     assert_inert(view, harmless)
-    digests = Digests(SlackPacing(), _never, _never, _never, pointer("/mentions", None))
+    digests = offline_digests()
     assert_inert(digests._render("C1", None, {}), digests._render("C1", None, {}))
     line = _line(c.mention, AT)
     assert "\n" not in line  # one line per mention (shown in rich_text: literal)
-
-
-async def _never(*_: Any) -> Any:
-    raise AssertionError("not called")

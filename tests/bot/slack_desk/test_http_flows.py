@@ -9,7 +9,7 @@ from typing import Any
 
 from models.domain import Action, Label, Outcome, Status
 from tests.bot.conftest import eventually
-from tests.bot.slack_desk.conftest import ADA, ALICE, BOB, EVE, MAYA, Desk
+from tests.bot.slack_desk.conftest import ADA, ALICE, BOB, EVE, MAYA, Desk, holds
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:
@@ -120,14 +120,10 @@ async def test_relabel(desk: Desk) -> None:
         return (await desk.store.get_mention(mid)).mention.label is Label.QUESTION
 
     await eventually(relabelled, 10, "the relabel")
-    await eventually(lambda: _async(desk.slack.updates[mid] >= 1), 10, "the card update")
+    await eventually(lambda: holds(desk.slack.updates[mid] >= 1), 10, "the card update")
     card = desk.slack.card(mid)
     assert "*question*" in _texts(card["blocks"])
     assert "mb_approve:1" in _action_ids(card)  # still open for a reply
-
-
-async def _async(value: bool) -> bool:
-    return value
 
 
 async def test_a_claim_refuses_someone_elses_approve_and_names_the_claimer(desk: Desk) -> None:
@@ -139,7 +135,7 @@ async def test_a_claim_refuses_someone_elses_approve_and_names_the_claimer(desk:
 
     await eventually(claimed, 10, "the claim")
     await eventually(
-        lambda: _async(f"<@{BOB}> is on it" in _texts(desk.slack.card(mid)["blocks"])),
+        lambda: holds(f"<@{BOB}> is on it" in _texts(desk.slack.card(mid)["blocks"])),
         10,
         "the card showing the claim",
     )

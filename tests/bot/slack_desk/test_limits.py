@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from bot.slack.blocks import card_message
-from bot.slack.digest import Digests, _Digest, pointer
+from bot.slack.digest import _Digest
 from bot.slack.modal import build_view
-from bot.slack.settings import SlackPacing
-from models.domain import Label, MentionHistory
-from tests.bot.slack_desk.cards import card, states
+from models.domain import Label
+from tests.bot.slack_desk.cards import card, history, offline_digests, states
 
 HUGE = ("<!channel> & " * 2000) + "é" * 5000  # expands when escaped
 FINDINGS = [{"rule": f"r{i}", "severity": "warning", "message": HUGE} for i in range(20)]
@@ -79,15 +78,10 @@ def test_every_card_state_fits_slack_limits(case: str, state: str) -> None:
 
 def test_modal_digest_and_home_fit_slack_limits() -> None:
     c = CASES["huge"]
-    history = MentionHistory(c.mention, [], [], list(c.suggestions), [], [], [], [])
-    view = build_view(history, c.suggestions[0], "{}")
+    view = build_view(history(c), c.suggestions[0], "{}")
     check_limits(view["blocks"], 100)
     assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
-    digests = Digests(SlackPacing(), _never, _never, _never, pointer("/mentions", None))
+    digests = offline_digests()
     check_limits(digests._render("C1", None, dict.fromkeys(Label, 10**9))["blocks"])
     full = _Digest("C1", "1.0", {i: f"#{i} spam · {HUGE}" for i in range(600)})
     check_limits(digests._render("C1", full, dict.fromkeys(Label, 10**9))["blocks"])
-
-
-async def _never(*_: Any) -> Any:
-    raise AssertionError("not called")

@@ -15,7 +15,7 @@ from bot.slack.desk import SlackDesk
 from models.domain import Action, DecisionRecord
 from models.store import Store
 from tests.bot.conftest import eventually
-from tests.bot.slack_desk.conftest import ALICE, BOB, CHANNEL, Desk, slack_settings
+from tests.bot.slack_desk.conftest import ALICE, BOB, CHANNEL, Desk, holds, slack_settings
 from tests.bot.slack_desk.fake_slack import FakeSlack
 
 
@@ -58,7 +58,7 @@ async def test_socket_mode_acks_envelopes_and_acts(
 
         await eventually(claimed, 10, "the claim")
         assert (await store.get_mention(mid)).mention.assignee == f"slack:{BOB}"
-        await eventually(lambda: _now(refreshed == [mid]), 10, "the card refresh")
+        await eventually(lambda: holds(refreshed == [mid]), 10, "the card refresh")
 
         command: dict[str, Any] = {
             "command": "/mentions",
@@ -75,10 +75,6 @@ async def test_socket_mode_acks_envelopes_and_acts(
             return any("Waiting now" in r.get("text", "") for r in fake_slack.responses)
 
         await eventually(answered, 10, "the /mentions stats answer")
-
-
-async def _now(value: bool) -> bool:
-    return value
 
 
 async def test_a_refused_app_token_stops_start_up_with_a_clear_error(
