@@ -112,7 +112,8 @@ async def _run(args: argparse.Namespace, fake, store: Store, label: str) -> int:
     raid_end = time.monotonic()
     spam_ids = {i for i, (k, _) in posted.items() if k == "spam"}
     legit_ids = set(posted) - spam_ids
-    swept = await _sweep(args, fake, store, spam_ids) if args.click_interval > 0 else 0
+    if args.click_interval > 0:
+        await _sweep(args, fake, store, spam_ids)
     deadline = time.monotonic() + args.drain
     removals: list[ModLogEntry] = []
     while time.monotonic() < deadline:
@@ -194,7 +195,7 @@ async def _run(args: argparse.Namespace, fake, store: Store, label: str) -> int:
     return 0
 
 
-async def _sweep(args: argparse.Namespace, fake, store: Store, spam_ids: set[int]) -> int:  # type: ignore[no-untyped-def]
+async def _sweep(args: argparse.Namespace, fake, store: Store, spam_ids: set[int]) -> None:  # type: ignore[no-untyped-def]
     """A moderator clears what waits on cards: Remove on each spam card still in the channel,
     in passes until no spam card is left (or ``--drain`` runs out)."""
     clicked: set[int] = set()
@@ -220,7 +221,6 @@ async def _sweep(args: argparse.Namespace, fake, store: Store, spam_ids: set[int
         ]
         if len(clicked) == before and settled:
             break
-    return len(clicked)
 
 
 async def _stages(store: Store, spam_ids: set[int]) -> None:

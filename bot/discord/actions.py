@@ -12,12 +12,14 @@ import discord
 from bot.decisions import Actor, DecisionRequest
 from bot.discord.appeals import APPEAL_MODAL, Appeals, Restorer
 from bot.discord.context import Context
+from bot.discord.embeds import NO_PINGS
+from bot.discord.modlog import mention_entry
 from bot.discord.roles import actor_name, actor_of, at_least
 from bot.discord.wire import SOURCE, MessageLink, translated
 from bot.errors import BotError, Forbidden, PolicyBlocked
 from models.domain import Action, Label, Outcome, Role
 from models.errors import StoreError
-from models.moderation import ModAction, NewModLogEntry
+from models.moderation import ModAction
 from models.store.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ class DeskActions:
         else:
             assert actor is not None
             answer = await self._act(interaction, actor, kind, ref)
-        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=_NONE)
+        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def on_relabel(
         self, interaction: discord.Interaction[Any], mention_id: int, label: Label
@@ -64,7 +66,7 @@ class DeskActions:
             answer = await self._refuse(interaction, "relabel", mention_id, Role.AGENT)
         else:
             answer = await self._guarded(self._relabel(actor, mention_id, label, interaction))
-        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=_NONE)
+        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def on_form(self, interaction: discord.Interaction[Any], kind: str, ref: int) -> None:
         """A submitted form (edit reply, appeal statement)."""
@@ -84,7 +86,7 @@ class DeskActions:
                 )
         else:
             answer = "unknown form"
-        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=_NONE)
+        await interaction.followup.send(answer, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def _act(
         self, interaction: discord.Interaction[Any], actor: Actor, kind: str, ref: int
@@ -96,9 +98,8 @@ class DeskActions:
         if kind == "notspam":
             return await self._guarded(self._not_spam(actor, ref))
         if kind == "restore":
-            entry = await self._ctx.store.get_moderation(ref)
             why = f"not spam, said {actor.name}"
-            return await self._guarded(self._restorer.restore(entry, actor, why))
+            return await self._guarded(self._restorer.restore(ref, actor, why))
         if kind in ("accept", "reject"):
             return await self._guarded(self._appeals.decide(ref, actor, kind == "accept"))
         return f"unknown action {kind!r}"
@@ -175,7 +176,9 @@ class DeskActions:
             if e.action is ModAction.REMOVE
         ]
         if removals:
-            return await self._restorer.restore(removals[0], actor, f"not spam, said {actor.name}")
+            return await self._restorer.restore(
+                removals[0].id, actor, f"not spam, said {actor.name}"
+            )
         await self._restorer.not_spam(mention_id, actor, reason="not_spam")
         return f"mention #{mention_id} marked not spam"
 
@@ -202,24 +205,14 @@ class DeskActions:
                     reason=reason,
                     communication_disabled_until=until.isoformat(),
                 )
-        p = history.predictions[-1] if history.predictions else None
         await ctx.store.record_moderation(
-            NewModLogEntry(
+            mention_entry(
+                history,
+                link,
                 key=f"{kind}:{mention_id}:{interaction.id}",
-                source=SOURCE,
-                channel_id=str(link.channel_id),
-                author_id=m.author_external_id,
-                author_name=m.author_name,
                 actor=actor.name,
                 action=ModAction.BAN if kind == "ban" else ModAction.TIMEOUT,
                 reason=reason,
-                content=m.text,
-                mention_id=m.id,
-                guild_id=str(link.guild_id),
-                message_id=str(link.message_id),
-                author_avatar_url=m.author_avatar_url,
-                model_version=None if p is None else p.model_version,
-                confidence=None if p is None else p.confidence,
             )
         )
         ctx.modlog_wake.set()
@@ -243,7 +236,6 @@ class DeskActions:
         return modal
 
 
-_NONE = discord.AllowedMentions.none()
 _ON_MENTIONS = frozenset(
     {"approve", "edit", "claim", "unclaim", "remove", "timeout", "ban", "notspam", "relabel"}
 )

@@ -37,11 +37,11 @@ class Restorer:
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._webhooks: dict[int, discord.Webhook] = {}
 
-    async def restore(self, entry: ModLogEntry, actor: Actor, why: str) -> str:
+    async def restore(self, entry_id: int, actor: Actor, why: str) -> str:
         """Repost a removal's content once; returns what happened, for the moderator."""
         ctx = self._ctx
-        async with self._locks[entry.id]:
-            entry = await ctx.store.get_moderation(entry.id)
+        async with self._locks[entry_id]:
+            entry = await ctx.store.get_moderation(entry_id)
             if entry.result_ref is not None:
                 return f"entry {entry.id} was already restored"
             webhook = await self._webhook(int(entry.channel_id))
@@ -157,7 +157,7 @@ class Appeals:
         outcome = "accepted" if accept else "rejected"
         answer = f"appeal {appeal.id} {outcome}"
         if accept:
-            answer += "; " + await self._restorer.restore(entry, actor, f"appeal {appeal.id}")
+            answer += "; " + await self._restorer.restore(entry.id, actor, f"appeal {appeal.id}")
         await ctx.store.record_moderation(
             follow_up(
                 entry,
@@ -168,7 +168,7 @@ class Appeals:
                 message_id=entry.message_id,
             )
         )
-        await self._refresh_card(await ctx.store.get_appeal(appeal.id), entry)
+        await self._refresh_card(appeal, entry)
         ctx.modlog_wake.set()  # the outcome DM is owed now
         return answer
 

@@ -7,7 +7,6 @@ registered on the client and hands the click to the client's ``ButtonHandler``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 import discord
@@ -35,10 +34,25 @@ def _handler(interaction: discord.Interaction[Any]) -> ButtonHandler:
     return handler
 
 
+class _Rebuilt:
+    """``from_custom_id`` of the items below: their template's named groups are their
+    constructor's arguments (digits as ints), so a click rebuilds the item from its id alone."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> Any:
+        build: Any = cls
+        return build(**{k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()})
+
+
 class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mb:(?P<kind>[a-z]+):(?P<ref>\d+)"
+    _Rebuilt,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"mb:(?P<kind>(?!relabel:)[a-z]+):(?P<ref>\d+)",
 ):
-    """One button of a card, a mod-log entry, a DM or an appeal card."""
+    """One button of a card, a mod-log entry, a DM or an appeal card (not the relabel select:
+    discord.py calls every item whose template matches, and an interaction is answered once)."""
 
     def __init__(
         self,
@@ -55,22 +69,14 @@ class ActionButton(
         self.kind = kind
         self.ref = ref
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ActionButton:
-        return cls(match["kind"], int(match["ref"]))
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).on_button(interaction, self.kind, self.ref)
 
 
 class RelabelSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"mb:relabel:(?P<ref>\d+)"
+    _Rebuilt,
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"mb:relabel:(?P<mention_id>\d+)",
 ):
     def __init__(self, mention_id: int, row: int | None = None) -> None:
         select: discord.ui.Select[Any] = discord.ui.Select(
@@ -81,16 +87,6 @@ class RelabelSelect(
         )
         super().__init__(select)
         self.mention_id = mention_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RelabelSelect:
-        return cls(int(match["ref"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = self.item.values
@@ -132,9 +128,11 @@ def card_view(card: Card) -> discord.ui.View:
 
 
 def modlog_view(entries: list[ModLogEntry]) -> discord.ui.View:
-    """ "Not spam" for each removal shown in one mod-log message (≤ 10 entries, ≤ 2 rows)."""
+    """ "Not spam" for each removal not yet restored shown in one mod-log message (≤ 10
+    entries, ≤ 2 rows)."""
     view = discord.ui.View(timeout=None)
-    for n, e in enumerate(x for x in entries if x.action is ModAction.REMOVE and x.mention_id):
+    removals = (x for x in entries if x.action is ModAction.REMOVE and x.mention_id)
+    for n, e in enumerate(x for x in removals if not x.result_ref):
         label = f"Not spam · entry {e.id}"
         view.add_item(ActionButton("restore", e.id, label, _GREEN, row=n // 5))
     return view

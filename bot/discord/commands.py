@@ -16,8 +16,6 @@ from bot.discord.wire import SOURCE
 from models.domain import Outcome, Role
 from models.store.base import utcnow
 
-_NONE = discord.AllowedMentions.none()
-
 
 async def _allowed(ctx: Context, interaction: discord.Interaction[Any], role: Role) -> bool:
     if at_least(actor_of(interaction.user, ctx.settings.roles), role):
@@ -30,7 +28,7 @@ async def _allowed(ctx: Context, interaction: discord.Interaction[Any], role: Ro
         outcome=Outcome.REFUSED,
     )
     await interaction.response.send_message(
-        f"Refused: {reason}.", ephemeral=True, allowed_mentions=_NONE
+        f"Refused: {reason}.", ephemeral=True, allowed_mentions=embeds.NO_PINGS
     )
     return False
 
@@ -50,7 +48,9 @@ def build_commands(ctx: Context) -> list[app_commands.Command[Any, Any, Any] | a
             card = await ctx.store.get_card(m.id, SOURCE)
             where = f" — card {card.message_ref}" if card else ""
             text = f"#{m.id} {label} from {embeds.clip(m.author_name, 100)}{where}"
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=_NONE)
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=embeds.NO_PINGS
+        )
 
     @mentions.command(name="stats", description="Waiting mentions and today's decisions")
     async def stats(interaction: discord.Interaction[Any]) -> None:
@@ -69,7 +69,7 @@ def build_commands(ctx: Context) -> list[app_commands.Command[Any, Any, Any] | a
         ]
         lines.append("Last 24 h: " + ", ".join(f"{k} {n}" for k, n in counts.items() if n))
         await interaction.response.send_message(
-            "\n".join(lines), ephemeral=True, allowed_mentions=_NONE
+            "\n".join(lines), ephemeral=True, allowed_mentions=embeds.NO_PINGS
         )
 
     @app_commands.command(name="modlog", description="Recent moderation, optionally of one member")
@@ -84,13 +84,13 @@ def build_commands(ctx: Context) -> list[app_commands.Command[Any, Any, Any] | a
         )
         if not entries:
             await interaction.response.send_message(
-                "No entries.", ephemeral=True, allowed_mentions=_NONE
+                "No entries.", ephemeral=True, allowed_mentions=embeds.NO_PINGS
             )
             return
         await interaction.response.send_message(
             embeds=[embeds.modlog_embed(e) for e in entries],
             ephemeral=True,
-            allowed_mentions=_NONE,
+            allowed_mentions=embeds.NO_PINGS,
         )
 
     return [mentions, modlog]

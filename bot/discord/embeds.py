@@ -11,7 +11,7 @@ import discord
 from bot.chat.card import Card
 from bot.chat.markup import strip_control
 from models.domain import Label
-from models.moderation import AppealRecord, ModAction, ModLogEntry
+from models.moderation import AppealRecord, AppealState, ModAction, ModLogEntry
 
 NO_PINGS = discord.AllowedMentions.none()
 _ZWSP = "\u200b"
@@ -138,7 +138,7 @@ def appeal_embed(a: AppealRecord, e: ModLogEntry) -> discord.Embed:
 
 
 def outcome_embed(a: AppealRecord) -> discord.Embed:
-    accepted = a.state.value == "accepted"
+    accepted = a.state is AppealState.ACCEPTED
     text = (
         "Your appeal was accepted: your message has been restored."
         if accepted

@@ -17,8 +17,17 @@ import discord
 
 from bot.discord import buttons, embeds
 from bot.discord.context import Context
+from bot.discord.wire import SOURCE, MessageLink
 from bot.errors import BotError
-from models.moderation import AppealState, ModLogEntry, NoticeState
+from models.domain import MentionHistory
+from models.moderation import (
+    AppealRecord,
+    AppealState,
+    ModAction,
+    ModLogEntry,
+    NewModLogEntry,
+    NoticeState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +77,7 @@ class ModLog:
             await self._notify(entry)
         outcomes = await self._ctx.store.appeal_notices(limit=20)
         for appeal in outcomes:
-            await self._notify_outcome(appeal.id)
+            await self._notify_outcome(appeal)
         return bool(entries or notices or outcomes)
 
     async def _post(self, entries: list[ModLogEntry]) -> None:
@@ -94,8 +103,7 @@ class ModLog:
         shown = await self._ctx.store.moderation_on_message(
             entry.posted_channel, entry.posted_message
         )
-        restored = {e.id for e in shown if e.result_ref}
-        view = buttons.modlog_view([e for e in shown if e.id not in restored])
+        view = buttons.modlog_view(shown)
         channel = self._ctx.live().get_partial_messageable(int(entry.posted_channel))
         await channel.get_partial_message(int(entry.posted_message)).edit(
             embeds=[embeds.modlog_embed(e) for e in shown], view=view
@@ -117,15 +125,12 @@ class ModLog:
                 view=buttons.notice_view(entry),
                 allowed_mentions=embeds.NO_PINGS,
             )
-        except discord.Forbidden:
-            state = NoticeState.FAILED  # the member does not accept DMs
-        except (discord.NotFound, ValueError):
-            state = NoticeState.FAILED
+        except (discord.Forbidden, discord.NotFound, ValueError):
+            state = NoticeState.FAILED  # e.g. the member does not accept DMs
         await ctx.store.set_moderation_notice(entry.id, state)
 
-    async def _notify_outcome(self, appeal_id: int) -> None:
+    async def _notify_outcome(self, appeal: AppealRecord) -> None:
         ctx = self._ctx
-        appeal = await ctx.store.get_appeal(appeal_id)
         state = NoticeState.SENT
         if appeal.state is not AppealState.OPEN:
             try:
@@ -134,3 +139,37 @@ class ModLog:
             except (discord.Forbidden, discord.NotFound):
                 state = NoticeState.FAILED
         await ctx.store.set_appeal_notice(appeal.id, state)
+
+
+def mention_entry(
+    h: MentionHistory,
+    where: MessageLink,
+    *,
+    key: str,
+    actor: str,
+    action: ModAction,
+    reason: str,
+    notice: NoticeState = NoticeState.NONE,
+) -> NewModLogEntry:
+    """A mod-log entry about a mention's message (a removal, timeout or ban), with a copy of
+    its content and the latest prediction's model version and confidence."""
+    m = h.mention
+    p = h.predictions[-1] if h.predictions else None
+    return NewModLogEntry(
+        key=key,
+        source=SOURCE,
+        channel_id=str(where.channel_id),
+        author_id=m.author_external_id,
+        author_name=m.author_name,
+        actor=actor,
+        action=action,
+        reason=reason,
+        content=m.text,
+        mention_id=m.id,
+        guild_id=None if where.guild_id is None else str(where.guild_id),
+        message_id=str(where.message_id),
+        author_avatar_url=m.author_avatar_url,
+        model_version=None if p is None else p.model_version,
+        confidence=None if p is None else p.confidence,
+        notice=notice,
+    )

@@ -21,6 +21,7 @@ import discord
 
 from bot.discord.context import Context
 from bot.discord.embeds import NO_PINGS, clip
+from bot.discord.modlog import mention_entry
 from bot.discord.wire import SOURCE, UNKNOWN_MESSAGE, MessageLink, bulk_deletable, translated
 from bot.publish.base import Publisher, PublishRef, Target
 from models.domain import Action, MentionHistory
@@ -167,22 +168,13 @@ class DiscordPublisher(Publisher):
         else:
             label = m.label.value if m.label else "unlabelled"
             reason = f"removed by {actor} (labelled {label})"
-        return NewModLogEntry(
+        return mention_entry(
+            h,
+            where,
             key=key,
-            source=SOURCE,
-            channel_id=str(where.channel_id),
-            author_id=m.author_external_id,
-            author_name=m.author_name,
             actor=actor,
             action=ModAction.REMOVE,
             reason=reason,
-            content=m.text,
-            mention_id=m.id,
-            guild_id=None if where.guild_id is None else str(where.guild_id),
-            message_id=str(where.message_id),
-            author_avatar_url=m.author_avatar_url,
-            model_version=None if p is None else p.model_version,
-            confidence=None if p is None else p.confidence,
             notice=NoticeState.PENDING if s.appeals.enabled else NoticeState.NONE,
         )
 

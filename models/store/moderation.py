@@ -21,7 +21,7 @@ from models.moderation import ModAction, ModLogEntry, NewModLogEntry, NoticeStat
 from models.store import rows
 from models.store.base import StoreBase
 from models.store.rows import DBRow
-from models.tables import ModLogRow, OutboxRow
+from models.tables import Mention, ModLogRow, OutboxRow
 
 
 def _entry(r: DBRow) -> ModLogEntry:
@@ -121,14 +121,6 @@ class ModerationMixin(StoreBase):
         )
         return _entry(row), True
 
-    async def moderation_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of ``keys`` already have a mod-log entry."""
-        if not keys:
-            return set()
-        query = select(ModLogRow.key).where(ModLogRow.key.in_(list(keys)))
-        async with self._read() as conn:
-            return set((await conn.execute(query)).scalars())
-
     async def moderation_by_key(self, key: str) -> ModLogEntry | None:
         async with self._read() as conn:
             row = (await conn.execute(select(ModLogRow).where(ModLogRow.key == key))).first()
@@ -221,13 +213,15 @@ class ModerationMixin(StoreBase):
             )
 
     async def open_removals(self, source: str, limit: int = 500) -> list[OutboxItem]:
-        """Removal items for ``source`` not carried out yet (pending or in flight, and no
+        """Removal items of ``source``'s mentions not carried out yet (pending or in flight, and no
         mod-log entry under their key), oldest first: a publisher may carry several out in one
         call (e.g. Discord's bulk delete); each is still completed by the outbox, which then
         finds it done."""
         query = (
             select(OutboxRow)
+            .join(Mention, Mention.id == OutboxRow.mention_id)
             .where(
+                Mention.source == source,
                 OutboxRow.kind == str(OutboxKind.REMOVE),
                 OutboxRow.status.in_([str(OutboxStatus.PENDING), str(OutboxStatus.IN_FLIGHT)]),
                 ~exists().where(ModLogRow.key == OutboxRow.idempotency_key),
@@ -236,5 +230,4 @@ class ModerationMixin(StoreBase):
             .limit(limit)
         )
         async with self._read() as conn:
-            items = [rows.to_outbox(r) for r in await conn.execute(query)]
-        return [i for i in items if i.payload.get("source") == source]
+            return [rows.to_outbox(r) for r in await conn.execute(query)]

@@ -221,3 +221,20 @@ async def test_non_moderator_ban_is_refused_and_audited(fake: FakeDiscord, store
             return {e.action for e in entries} if len(entries) == 2 else set()
 
         assert await fake.wait_for(logged) == {ModAction.BAN, ModAction.TIMEOUT}
+
+
+async def test_relabel_select_is_answered_once_and_kept_as_feedback(
+    fake: FakeDiscord, store: Store
+) -> None:
+    async with running(fake, store) as rig:
+        message = await fake.post(WATCHED, SPAMMER, "hello there [question 0.6]")
+        mention_id = await fake.wait_for(lambda: store_id(rig, message))
+        card = await fake.wait_for(lambda: card_for(fake, mention_id))
+        custom_id = f"mb:relabel:{mention_id}"
+        iid = await fake.click(int(card["id"]), custom_id, MOD, [MOD_ROLE], values=["praise"])
+        [answer] = await fake.wait_for(lambda: followups(fake, iid))
+        assert answer["content"] == f"mention #{mention_id} relabelled praise"
+        assert [r["type"] for r in fake.responses[iid] if "type" in r] == [5]  # one ack
+        assert (await store.get_mention(mention_id)).mention.label is Label.PRAISE
+        [fb] = await store.list_feedback(mention_id)
+        assert fb.to_label is Label.PRAISE and fb.actor == "discord:6001"
