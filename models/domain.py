@@ -305,6 +305,11 @@ class MentionHistory:
     outbox: list[OutboxItem]
     audit: list[AuditEntry]
 
+    @property
+    def prediction(self) -> PredictionRecord | None:
+        """The latest prediction (None: not classified yet)."""
+        return self.predictions[-1] if self.predictions else None
+
 
 @dataclass(frozen=True, slots=True)
 class PlaybookStats:

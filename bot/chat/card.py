@@ -81,7 +81,7 @@ class Card:
             delivery_error=None if delivery is None else delivery.last_error,
         )
         suggestions = tuple(sorted(history.suggestions, key=lambda s: (s.rank, s.id)))
-        prediction = history.predictions[-1] if history.predictions else None
+        prediction = history.prediction
         return cls(m, prediction, suggestions, state, markup_flags(m.text), thread)
 
     def headline(self) -> str:

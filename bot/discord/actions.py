@@ -157,7 +157,7 @@ class DeskActions:
         key = f"discord:{interaction.id}"
         request = DecisionRequest(mention_id, Action.RELABEL, label=label, idempotency_key=key)
         await self._ctx.decisions.decide(actor, request)
-        p = history.predictions[-1] if history.predictions else None
+        p = history.prediction
         if p is not None and p.label is not label:
             await self._ctx.store.record_feedback(
                 mention_id,

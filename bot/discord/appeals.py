@@ -77,7 +77,7 @@ class Restorer:
         """Keep the correction as training feedback; relabel the mention if it is still spam."""
         ctx = self._ctx
         history = await ctx.store.get_mention(mention_id)
-        p = history.predictions[-1] if history.predictions else None
+        p = history.prediction
         await ctx.store.record_feedback(
             mention_id,
             Label.OTHER,

@@ -154,7 +154,7 @@ def mention_entry(
     """A mod-log entry about a mention's message (a removal, timeout or ban), with a copy of
     its content and the latest prediction's model version and confidence."""
     m = h.mention
-    p = h.predictions[-1] if h.predictions else None
+    p = h.prediction
     return NewModLogEntry(
         key=key,
         source=SOURCE,

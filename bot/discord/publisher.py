@@ -158,7 +158,7 @@ class DiscordPublisher(Publisher):
     def _entry(self, key: str, where: MessageLink, h: MentionHistory, actor: str) -> NewModLogEntry:
         s = self._ctx.settings
         m = h.mention
-        p = h.predictions[-1] if h.predictions else None
+        p = h.prediction
         watched = s.watched(where.channel_id)
         if actor == AUTOMATIC and p is not None and watched is not None:
             reason = (

@@ -70,7 +70,7 @@ class SuggestStage(Stage):
         """Suggestions per mention: one batched call; if it fails, one call per mention so a
         broken playbook holds up (without suggestions) only the mentions it breaks on."""
         items = [
-            (h.mention, as_prediction(h.predictions[-1]) if h.predictions else None)
+            (h.mention, as_prediction(h.prediction) if h.prediction else None)
             for h in histories.values()
         ]
         try:

@@ -10,7 +10,7 @@ from models.domain import JSONDict, Label, Outcome
 from models.errors import NotFound
 from models.moderation import FeedbackRecord
 from models.store.base import StoreBase
-from models.store.rows import DBRow
+from models.store.rows import DBRow, label_or_none
 from models.tables import FeedbackRow, Mention
 
 
@@ -18,7 +18,7 @@ def _feedback(r: DBRow) -> FeedbackRecord:
     return FeedbackRecord(
         id=r.id,
         mention_id=r.mention_id,
-        from_label=None if r.from_label is None else Label(r.from_label),
+        from_label=label_or_none(r.from_label),
         to_label=Label(r.to_label),
         actor=r.actor,
         reason=r.reason,

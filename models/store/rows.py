@@ -56,7 +56,7 @@ SELECT_MENTIONS = select(
 """Mentions joined with their authors: the columns :func:`to_mention` reads."""
 
 
-def _label(value: str | None) -> Label | None:
+def label_or_none(value: str | None) -> Label | None:
     return None if value is None else Label(value)
 
 
@@ -75,7 +75,7 @@ def to_mention(row: DBRow) -> MentionRecord:
         received_at=row.received_at,
         metadata=dict(row.source_metadata),
         status=Status(row.status),
-        label=_label(row.label),
+        label=label_or_none(row.label),
         assignee=row.assignee,
         brand=row.brand,
         thread_key=row.thread_key,
@@ -134,8 +134,8 @@ def to_decision(row: DBRow) -> DecisionRecord:
         idempotency_key=row.idempotency_key,
         before_text=row.before_text,
         after_text=row.after_text,
-        from_label=_label(row.from_label),
-        to_label=_label(row.to_label),
+        from_label=label_or_none(row.from_label),
+        to_label=label_or_none(row.to_label),
         playbook_id=row.playbook_id,
         playbook_version=row.playbook_version,
         created_at=row.created_at,
