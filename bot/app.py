@@ -195,7 +195,6 @@ def load_playbooks(s: PlaybookSettings) -> tuple[Suggester, ReplyChecker]:
     every finding). Slow: call in a thread."""
     from playbooks import (
         SHIPPED_LIBRARY,
-        PlaybookReplyChecker,
         PlaybookSuggester,
         load_library,
     )
@@ -203,7 +202,8 @@ def load_playbooks(s: PlaybookSettings) -> tuple[Suggester, ReplyChecker]:
     embedder = sentence_embedder() if s.semantic else None
     library = load_library(s.directory or SHIPPED_LIBRARY, embedder)
     log.info("playbooks loaded", extra={"playbooks": len(library.playbooks)})
-    return PlaybookSuggester(library, embedder), PlaybookReplyChecker(library)
+    suggester = PlaybookSuggester(library, embedder)
+    return suggester, suggester.checker
 
 
 def sentence_embedder() -> Embedder:

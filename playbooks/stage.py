@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable, Sequence
 
 from models.domain import LABELS, NewSuggestion, Prediction
+from playbooks.checker import PlaybookReplyChecker
 from playbooks.embedder import Embedder
 from playbooks.library import Library
 from playbooks.mention import MentionLike
-from playbooks.policy import DEFAULT_POLICY, Finding, PolicyConfig, Severity, check_reply
+from playbooks.policy import DEFAULT_POLICY, Finding, PolicyConfig, Severity
 from playbooks.ranking import Floats
 
 NOT_A_REPLY = Finding(
@@ -52,8 +53,9 @@ class PlaybookSuggester:
         self.library = library
         self.embedder = embedder
         self.k = k
-        self.policy = policy
-        self.platform_of = platform_of
+        self.checker = PlaybookReplyChecker(library, policy=policy, platform_of=platform_of)
+        """The policy check run on each suggested reply; the decision service runs the same one
+        on approvals (``bot.app.load_playbooks`` hands it over), so both use one policy."""
         self._lock = threading.Lock()
 
     async def suggest(
@@ -90,15 +92,11 @@ class PlaybookSuggester:
         self, mention: MentionLike, prediction: Prediction | None, vector: Floats | None
     ) -> list[NewSuggestion]:
         ranked = self.library.suggest(mention, prediction or unclassified(), vector, self.k)
-        platform = self.platform_of(mention)
         out = []
         for rank, suggestion in enumerate(ranked, 1):
             if suggestion.kind == "guidance":
-                findings = [NOT_A_REPLY]
+                findings = [NOT_A_REPLY.to_dict()]
             else:
-                playbook = self.library[suggestion.playbook_id]
-                findings = check_reply(
-                    suggestion.text, mention, platform, playbook, config=self.policy
-                )
+                findings = self.checker.check(mention, suggestion.playbook_id, suggestion.text, {})
             out.append(suggestion.to_new_suggestion(rank, findings))
         return out
