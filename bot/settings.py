@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from bot.discord.settings import DiscordSettings
 from bot.errors import ConfigError
+from bot.section import Section
 from bot.slack.settings import SlackSettings
 from models.domain import Role
 
@@ -45,11 +46,7 @@ CONFIG_ENV = "MENTIONBOT_CONFIG"
 _config_file: ContextVar[Path | None] = ContextVar("mentionbot_config_file", default=None)
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
-
-
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     url: SecretStr = SecretStr("sqlite+aiosqlite:///var/mentionbot.db")
     """SQLite file (relative to the working directory) or ``postgresql+asyncpg://...``."""
 
@@ -59,7 +56,7 @@ class DatabaseSettings(_Section):
         return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
 
 
-class ClassifierSettings(_Section):
+class ClassifierSettings(Section):
     model_dir: Path | None = None
     """Saved model directory; None: the artifact shipped in ``classifiers/artifacts``."""
     fast: bool = True
@@ -71,7 +68,7 @@ class ClassifierSettings(_Section):
     max_wait_ms: Annotated[float, Field(ge=0, le=5000)] = 10.0
 
 
-class PlaybookSettings(_Section):
+class PlaybookSettings(Section):
     enabled: bool = True
     """Suggest replies from playbooks; False: humans write every reply."""
     directory: Path | None = None
@@ -80,7 +77,7 @@ class PlaybookSettings(_Section):
     """Match mentions to playbook examples by meaning (loads the sentence encoder, ~90 MB)."""
 
 
-class HttpSettings(_Section):
+class HttpSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
@@ -92,17 +89,17 @@ class HttpSettings(_Section):
     unavailable_retry_after_s: Annotated[int, Field(ge=1)] = 5
 
 
-class ApiToken(_Section):
+class ApiToken(Section):
     token: SecretStr
     actor: Annotated[str, Field(min_length=1, max_length=128)]
     role: Role = Role.AGENT
 
 
-class ApiSettings(_Section):
+class ApiSettings(Section):
     tokens: list[ApiToken] = Field(default_factory=list)
 
 
-class RetrySettings(_Section):
+class RetrySettings(Section):
     """Exponential backoff with jitter for chat and publisher calls; Retry-After wins."""
 
     base_s: Annotated[float, Field(gt=0)] = 1.0
@@ -113,7 +110,7 @@ class RetrySettings(_Section):
     """Tries within one claim before the work is handed back to the queue."""
 
 
-class PipelineSettings(_Section):
+class PipelineSettings(Section):
     enabled: bool = True
     lease_s: Annotated[float, Field(gt=0)] = 60.0
     batch_size: Annotated[int, Field(ge=1, le=1000)] = 32
@@ -127,45 +124,45 @@ class PipelineSettings(_Section):
     """Pause after the database was unavailable."""
 
 
-class RelaySettings(_Section):
+class RelaySettings(Section):
     follow_up_window_s: Annotated[float, Field(ge=0)] = 86_400.0
     """A mention by the same author within this window is threaded under the earlier card."""
 
 
-class ConsoleChatSettings(_Section):
+class ConsoleChatSettings(Section):
     actor: str = "console"
     role: Role = Role.ADMIN
     interactive: bool = False
     """Read decisions (``approve 12``) from stdin; the demo turns this on for a terminal."""
 
 
-class WebApiChatSettings(_Section):
+class WebApiChatSettings(Section):
     base_url: str = "https://slack.com/api"
     token: SecretStr | None = None
     timeout_s: Annotated[float, Field(gt=0)] = 10.0
 
 
-class ChatSettings(_Section):
+class ChatSettings(Section):
     adapter: Literal["console", "webapi", "none"] = "console"
     channel: str = "mentions"
     console: ConsoleChatSettings = Field(default_factory=ConsoleChatSettings)
     webapi: WebApiChatSettings = Field(default_factory=WebApiChatSettings)
 
 
-class WebhookPublishSettings(_Section):
+class WebhookPublishSettings(Section):
     url: str | None = None
     token: SecretStr | None = None
     timeout_s: Annotated[float, Field(gt=0)] = 10.0
 
 
-class PublishSettings(_Section):
+class PublishSettings(Section):
     default: Literal["console", "webhook"] = "console"
     routes: dict[str, Literal["console", "webhook"]] = Field(default_factory=dict)
     """Publisher per mention source; sources not listed use ``default``."""
     webhook: WebhookPublishSettings = Field(default_factory=WebhookPublishSettings)
 
 
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
 

@@ -24,17 +24,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
-
+from bot.section import Section
 
 Snowflake = Annotated[int, Field(gt=0)]
 
 
-class WatchedChannel(_Section):
+class WatchedChannel(Section):
     """A channel whose messages are ingested, with its auto-moderation switch."""
 
     id: Snowflake
@@ -46,7 +43,7 @@ class WatchedChannel(_Section):
     """Also require the model's own auto-action flag (its calibrated spam threshold)."""
 
 
-class DiscordRoles(_Section):
+class DiscordRoles(Section):
     """Discord role ids per mentionbot role; the highest role a member has wins. A member with
     none may look, not act (an ephemeral refusal, audited)."""
 
@@ -55,7 +52,7 @@ class DiscordRoles(_Section):
     admin: list[Snowflake] = Field(default_factory=list)
 
 
-class AppealSettings(_Section):
+class AppealSettings(Section):
     enabled: bool = True
     """DM the author of removed content with the reason and an Appeal button."""
     dm_cooldown_s: Annotated[float, Field(ge=0)] = 600.0
@@ -64,7 +61,7 @@ class AppealSettings(_Section):
     max_statement: Annotated[int, Field(ge=10, le=4000)] = 1000
 
 
-class DiscordSettings(_Section):
+class DiscordSettings(Section):
     enabled: bool = False
     token: SecretStr | None = None
     api_base: str | None = None

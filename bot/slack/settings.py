@@ -24,16 +24,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
+from bot.section import Section
 from models.domain import Label
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
-
-
-class SlackRoute(_Section):
+class SlackRoute(Section):
     """Send matching mentions to ``channel``. Every condition given must hold; lists mean "any
     of". The first matching route wins; nothing matches → ``default_channel``."""
 
@@ -45,7 +42,7 @@ class SlackRoute(_Section):
     needs_review: bool | None = None
 
 
-class SlackRoles(_Section):
+class SlackRoles(Section):
     """Who may act. Slack user-group ids (``S…``) and/or user ids (``U…``) per role; the highest
     role a user has wins. A user in none of them may look but not act."""
 
@@ -61,7 +58,7 @@ class SlackRoles(_Section):
     """How long user-group memberships (``usergroups.users.list``) are cached."""
 
 
-class SlackPacing(_Section):
+class SlackPacing(Section):
     """Slack allows about one message per second per channel (``chat.postMessage``)."""
 
     per_channel_per_s: Annotated[float, Field(gt=0, le=100)] = 1.0
@@ -85,7 +82,7 @@ class SlackPacing(_Section):
     """Window over which each channel's share of the traffic is measured."""
 
 
-class SlackSettings(_Section):
+class SlackSettings(Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
     """socket: Socket Mode (no public URL needed); http: Slack calls ``POST /slack/events`` on
