@@ -6,7 +6,8 @@ Each path runs in its own subprocess (2 threads), so its peak RSS (``ru_maxrss``
   naive  a stock transformers text-classification pipeline over the same merged network,
          called with each request's texts and classifying them one at a time
   torch  MentionClassifier.predict (length-sorted batches, inference_mode)
-  onnx   OnnxMentionClassifier.predict (int8 per-channel ONNX, no torch in the process)
+  onnx   OnnxMentionClassifier.predict (int8 per-channel ONNX, no torch in the process; two
+         single-threaded sessions side by side, so a 1-text call uses one core)
 A request of b texts is one call; latency is per call, throughput is texts per second. The ONNX
 file is built (in a separate process) before measuring. Ratios are against the naive path
 measured in the same run. ``--agreement`` also compares ONNX to torch on the whole dev set.

@@ -230,7 +230,7 @@ def load_classifier(s: ClassifierSettings) -> Classifier:
         from classifiers.fast import DEFAULT_CACHE_DIR, OnnxMentionClassifier
 
         cache = s.onnx_cache_dir or DEFAULT_CACHE_DIR
-        return OnnxMentionClassifier.from_artifact(model_dir, cache_dir=cache, threads=s.threads)
+        return OnnxMentionClassifier.from_artifact(model_dir, cache_dir=cache, workers=s.threads)
     import torch
 
     from classifiers.model import MentionClassifier

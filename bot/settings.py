@@ -64,6 +64,7 @@ class ClassifierSettings(Section):
     onnx_cache_dir: Path | None = None
     """Where the ONNX file built from the artifact is cached; None: ``~/.cache/mentionbot``."""
     threads: Annotated[int, Field(ge=1, le=64)] = 2
+    """Cores for inference: ONNX runs this many single-threaded sessions side by side."""
     max_batch: Annotated[int, Field(ge=1, le=1024)] = 32
     max_wait_ms: Annotated[float, Field(ge=0, le=5000)] = 10.0
 

@@ -55,6 +55,7 @@ class TrainOptions:
     lora_r: int = 16
     seed: int = 13
     threads: int = 2
+    encoder_id: str = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def seed_everything(seed: int) -> None:
@@ -120,7 +121,9 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     seed_everything(opts.seed)
     train_set, dev_set = load_examples(opts.train), load_examples(opts.dev)
     config = ClassifierConfig(
-        lora=LoraSpec(r=opts.lora_r, alpha=2 * opts.lora_r), normalise=opts.normalise
+        encoder_id=opts.encoder_id,
+        lora=LoraSpec(r=opts.lora_r, alpha=2 * opts.lora_r),
+        normalise=opts.normalise,
     )
     model = MentionClassifier.fresh(config)
     index = {lab: i for i, lab in enumerate(model.labels)}
@@ -198,10 +201,21 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     model.config.metrics["train_examples"] = len(train_set)
     model.save(opts.out)
     digest = hashlib.sha256((opts.out / "adapter.safetensors").read_bytes()).hexdigest()[:8]
-    model.config.version = f"minilm-l6-lora-{dt.date.today():%Y%m%d}-{digest}"
+    model.config.version = (
+        f"{version_prefix(opts.encoder_id)}-lora-{dt.date.today():%Y%m%d}-{digest}"
+    )
     model.save(opts.out)
     print(f"saved {model.config.version} to {opts.out}", file=log)
     return model
+
+
+def version_prefix(encoder_id: str) -> str:
+    """A short, readable name for the base encoder: ``all-MiniLM-L6-v2`` → ``minilm-l6``."""
+    known = {
+        "sentence-transformers/all-MiniLM-L6-v2": "minilm-l6",
+        "intfloat/multilingual-e5-small": "me5-small",
+    }
+    return known.get(encoder_id) or encoder_id.rsplit("/", 1)[-1].lower()
 
 
 def calibrate(model: MentionClassifier, dev_set: Sequence[Example]) -> None:

@@ -18,6 +18,14 @@ def register(sub: Any) -> None:
     train.add_argument("--out", type=Path, default=None, help="default: the shipped artifact dir")
     train.add_argument("--epochs", type=int, default=3)
     train.add_argument("--seed", type=int, default=13)
+    train.add_argument(
+        "--encoder",
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        help="base encoder id (classifiers.encoders.ENCODERS)",
+    )
+    train.add_argument(
+        "--max-per-class", type=int, default=6000, help="examples per class and epoch (cap)"
+    )
     train.set_defaults(handler=run_train)
 
     ev = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
@@ -52,7 +60,15 @@ def run_train(args: argparse.Namespace) -> int:
     from classifiers.train import TrainOptions, train
 
     out = args.out or ARTIFACT_DIR
-    opts = TrainOptions(train=args.train, dev=args.dev, out=out, epochs=args.epochs, seed=args.seed)
+    opts = TrainOptions(
+        train=args.train,
+        dev=args.dev,
+        out=out,
+        epochs=args.epochs,
+        seed=args.seed,
+        encoder_id=args.encoder,
+        max_per_class=args.max_per_class,
+    )
     model = train(opts)
     write_model_card(model, opts)
     print(f"trained {model.config.version}: dev macro-F1 {model.config.metrics['dev_macro_f1']}")

@@ -155,3 +155,43 @@ def test_agrees_with_torch_on_dev(
     result = compare(shipped_model, onnx_model, examples)
     assert result.argmax_agreement >= 0.97, result.summary()
     assert result.max_abs_prob_diff <= 0.15, result.summary()
+
+
+def test_workers_give_each_text_the_result_it_gets_alone(
+    onnx_model: OnnxMentionClassifier, artifact: Path, cache_dir: Path
+) -> None:
+    """Spreading a call over 3 worker threads changes neither results nor their order."""
+    texts = [f"{'very ' * (i % 7)}late flight number {i}, thanks?" for i in range(20)] + TEXTS
+    path = cache_path(artifact, onnx_model.config, cache_dir)
+    single = OnnxMentionClassifier.from_onnx(path, onnx_model.config, workers=1)
+    pooled = OnnxMentionClassifier.from_onnx(path, onnx_model.config, workers=3)
+    try:
+        alone = np.stack([single.logits([t])[0] for t in texts])
+        assert np.array_equal(pooled.logits(texts), alone)
+    finally:
+        pooled.close()
+
+
+def test_a_failing_run_raises_in_the_caller(
+    onnx_model: OnnxMentionClassifier, artifact: Path, cache_dir: Path
+) -> None:
+    path = cache_path(artifact, onnx_model.config, cache_dir)
+    pooled = OnnxMentionClassifier.from_onnx(path, onnx_model.config, workers=2)
+    calls = 0
+
+    class Flaky:
+        """Fails the third run, wherever the worker threads happen to be."""
+
+        def run(self, names: list[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise RuntimeError("session crashed")
+            return onnx_model.session.run(names, feed)
+
+    pooled.session = Flaky()  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError, match="session crashed"):
+            pooled.logits(TEXTS)
+    finally:
+        pooled.close()
