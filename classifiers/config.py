@@ -41,6 +41,7 @@ class ClassifierConfig:
     normalise: bool = False  # links → "http", @-handles → "@user" (see classifiers.text)
     lora: LoraSpec = field(default_factory=LoraSpec)
     temperature: float = 1.0
+    biases: dict[str, float] = field(default_factory=dict)  # per label, after 1/T; absent: 0
     thresholds: dict[str, float] = field(default_factory=dict)
     auto_action_threshold: float | None = None
     auto_action_note: str = "not calibrated"

@@ -47,7 +47,7 @@ from models.domain import Label, Prediction
 
 log = logging.getLogger(__name__)
 
-EXPORT_REVISION = 1  # bump when the export or quantization recipe changes
+EXPORT_REVISION = 2  # bump when the export or quantization recipe changes
 DEFAULT_CACHE_DIR = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mentionbot" / "onnx"
 )

@@ -5,7 +5,12 @@ lazily, once, when its ONNX cache is missing.
 
 Quantization is dynamic (int8 weights, activations quantized per call) and per-channel: on
 MiniLM, per-tensor int8 keeps a mean embedding cosine of only ~0.95 to fp32, per-channel ~0.99.
-Node names listed in ``EXCLUDE_FROM_QUANTIZATION`` stay in fp32.
+Node names listed in ``EXCLUDE_FROM_QUANTIZATION`` stay in fp32: the first layer's feed-forward
+output projection, whose input (the GELU activations) has the widest range, so one dynamic int8
+scale for the whole tensor costs it the most precision. Measured on the shipped model and all of
+dev (one text per run): all quantized, argmax agreement with torch 0.988, largest probability
+difference 0.241; that one matmul in fp32, 0.989 and 0.170, for ~10 % of the throughput (all
+six feed-forward outputs in fp32: 0.993 and 0.125, but ~35 % slower).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from classifiers.model import MentionClassifier
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "logits"
 OPSET = 17
-EXCLUDE_FROM_QUANTIZATION: tuple[str, ...] = ()
+EXCLUDE_FROM_QUANTIZATION: tuple[str, ...] = ("/encoder/encoder/layer.0/output/dense/MatMul",)
 # Texts used to trace the graph and to check it. The trace batch must contain padding, or the
 # attention-mask path could be specialised away; the check batch differs in batch and length.
 _TRACE_TEXTS = ("a short one", "a noticeably longer mention text, so that the first is padded")

@@ -19,7 +19,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def calibrated(config: ClassifierConfig, logits: np.ndarray) -> np.ndarray:
-    return softmax(np.asarray(logits, dtype=np.float64) / config.temperature)
+    """Probabilities: ``softmax(logits / T + b)`` with the config's temperature and biases."""
+    bias = np.array([config.biases.get(label, 0.0) for label in config.labels])
+    return softmax(np.asarray(logits, dtype=np.float64) / config.temperature + bias)
 
 
 def to_predictions(

@@ -27,12 +27,17 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from classifiers.calibration import auto_action_threshold, fit_temperature, review_thresholds
+from classifiers.calibration import (
+    auto_action_threshold,
+    fit_bias_temperature,
+    review_thresholds,
+)
 from classifiers.config import ClassifierConfig, LoraSpec
 from classifiers.data import Example, load_examples
 from classifiers.metrics import expected_calibration_error, macro_f1
 from classifiers.model import MentionClassifier
-from classifiers.predictions import softmax
+from classifiers.predictions import calibrated
+from classifiers.relabel import requests_as_questions
 from classifiers.text import model_input
 from models.domain import Label
 
@@ -56,6 +61,7 @@ class TrainOptions:
     seed: int = 13
     threads: int = 2
     encoder_id: str = "sentence-transformers/all-MiniLM-L6-v2"
+    requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
 
 
 def seed_everything(seed: int) -> None:
@@ -120,6 +126,11 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     torch.set_num_threads(opts.threads)
     seed_everything(opts.seed)
     train_set, dev_set = load_examples(opts.train), load_examples(opts.dev)
+    moved: dict[str, int] = {}
+    if opts.requests_as_questions:
+        train_set, counts = requests_as_questions(train_set)
+        moved = dict(counts)
+        print(f"relabelled heuristic other → question (requests): {moved}", file=log)
     config = ClassifierConfig(
         encoder_id=opts.encoder_id,
         lora=LoraSpec(r=opts.lora_r, alpha=2 * opts.lora_r),
@@ -199,6 +210,7 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     calibrate(model, dev_set)
     model.config.metrics["train_minutes"] = round((time.monotonic() - started) / 60, 1)
     model.config.metrics["train_examples"] = len(train_set)
+    model.config.metrics["relabelled_as_question"] = moved
     model.save(opts.out)
     digest = hashlib.sha256((opts.out / "adapter.safetensors").read_bytes()).hexdigest()[:8]
     model.config.version = (
@@ -224,8 +236,9 @@ def calibrate(model: MentionClassifier, dev_set: Sequence[Example]) -> None:
     y = [index[ex.label] for ex in dev_set]
     logits = model.logits([ex.text for ex in dev_set])
     cfg = model.config
-    cfg.temperature = fit_temperature(logits, y)
-    probs = softmax(logits / cfg.temperature)
+    cfg.temperature, biases = fit_bias_temperature(logits, y)
+    cfg.biases = {label: round(float(b), 6) for label, b in zip(cfg.labels, biases, strict=True)}
+    probs = calibrated(cfg, logits)
     cfg.thresholds = review_thresholds(probs, y, cfg.labels)
     spam = index[Label.SPAM]
     threshold = auto_action_threshold(probs[:, spam], np.asarray(y) == spam)

@@ -26,6 +26,11 @@ def register(sub: Any) -> None:
     train.add_argument(
         "--max-per-class", type=int, default=6000, help="examples per class and epoch (cap)"
     )
+    train.add_argument(
+        "--keep-labels",
+        action="store_true",
+        help="do not relabel heuristic-other requests as questions (classifiers.relabel)",
+    )
     train.set_defaults(handler=run_train)
 
     ev = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
@@ -68,6 +73,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         encoder_id=args.encoder,
         max_per_class=args.max_per_class,
+        requests_as_questions=not args.keep_labels,
     )
     model = train(opts)
     write_model_card(model, opts)

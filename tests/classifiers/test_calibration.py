@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifiers.calibration import auto_action_threshold, fit_temperature, review_thresholds
+from classifiers.calibration import (
+    auto_action_threshold,
+    fit_bias_temperature,
+    fit_temperature,
+    review_thresholds,
+)
+from classifiers.config import ClassifierConfig
 from classifiers.metrics import confusion, expected_calibration_error, macro_f1, per_class
-from classifiers.predictions import softmax
+from classifiers.predictions import calibrated, softmax
 
 
 def _sample(rng: np.random.Generator, n: int, temperature: float) -> tuple[np.ndarray, np.ndarray]:
@@ -28,6 +34,49 @@ def test_calibrated_probabilities_have_low_ece_and_raw_ones_do_not() -> None:
     assert expected_calibration_error(softmax(logits), y) > 0.1
     t = fit_temperature(logits, y)
     assert expected_calibration_error(softmax(logits / t), y) < 0.03
+
+
+def test_bias_temperature_recovers_a_shifted_label_prior() -> None:
+    """Labels drawn from softmax(z / 2 + b): the fit finds T and b (b relative to the last)."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 3, size=(8000, 5))
+    true_bias = np.array([0.8, -0.6, 0.0, -1.0, 0.0])
+    probs = softmax(logits / 2.0 + true_bias)
+    y = np.array([rng.choice(5, p=row) for row in probs])
+    t, b = fit_bias_temperature(logits, y)
+    assert t == pytest.approx(2.0, rel=0.1)
+    assert b == pytest.approx(true_bias, abs=0.15)
+    plain = softmax(logits / fit_temperature(logits, y))
+    shifted = softmax(logits / t + b)
+    rows = np.arange(len(y))
+    assert -np.log(shifted[rows, y]).mean() < -np.log(plain[rows, y]).mean() - 0.02
+
+
+def test_bias_temperature_with_no_shift_keeps_biases_near_zero() -> None:
+    logits, y = _sample(np.random.default_rng(4), 6000, temperature=1.5)
+    _, b = fit_bias_temperature(logits, y)
+    assert np.abs(b).max() < 0.15
+
+
+def test_saved_biases_are_applied_after_the_temperature() -> None:
+    config = ClassifierConfig(temperature=2.0, biases={"praise": -1.0, "spam": 0.5})
+    logits = np.array([[1.0, 2.0, 0.0, 3.0, 0.0]])  # spam complaint question praise other
+    expected = softmax(logits / 2.0 + np.array([0.5, 0.0, 0.0, -1.0, 0.0]))
+    assert calibrated(config, logits) == pytest.approx(expected)
+    assert calibrated(ClassifierConfig(temperature=2.0), logits) == pytest.approx(
+        softmax(logits / 2.0)
+    )  # a model saved before biases existed loads with none
+
+
+def test_auto_action_threshold_is_found_when_the_top_score_would_round_up() -> None:
+    """Regression: cuts were rounded to 4 decimals, so a top score of 0.95706 became a cut of
+    0.9571 that flagged nothing, and the search stopped there with no threshold at all."""
+    spam = np.linspace(0.95706, 0.60001, 120)
+    ham = np.array([0.3, 0.2, 0.1] * 40)
+    scores = np.concatenate([spam, ham])
+    is_spam = np.concatenate([np.ones(120, bool), np.zeros(120, bool)])
+    t = auto_action_threshold(scores, is_spam)
+    assert t == pytest.approx(0.60001)
 
 
 def test_auto_action_threshold_reaches_the_precision_target() -> None:
