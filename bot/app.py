@@ -122,6 +122,7 @@ async def running(
         pipeline = None
         if settings.pipeline.enabled:
             model = await asyncio.to_thread(load_classifier, settings.classifier)
+            stack.callback(model.close)  # after the batcher below has stopped
             c = settings.classifier
             batcher = await stack.enter_async_context(
                 MicroBatcher(model, max_batch=c.max_batch, max_wait=c.max_wait_ms / 1000)

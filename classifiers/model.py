@@ -112,6 +112,9 @@ class MentionClassifier:
             return []
         return to_predictions(self.config, texts, self.logits(texts, batch_size))
 
+    def close(self) -> None:
+        """Nothing to release: torch's thread pool is process-wide."""
+
 
 def peft_config(spec: LoraSpec) -> LoraConfig:
     return LoraConfig(

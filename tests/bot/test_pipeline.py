@@ -4,6 +4,7 @@ once, through rate limits, server errors and answers lost after the work was don
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
@@ -217,3 +218,27 @@ async def test_the_shipped_playbooks_suggest_replies_with_their_versions(
     assert top.text and "{{" not in top.text
     [card] = fake.messages.values()
     assert top.text.splitlines()[0][:40] in card["text"]
+
+
+async def test_stopping_the_bot_stops_the_classifiers_worker_threads(
+    backend: Backend,
+    model_files: ModelFiles,
+    far_end: tuple[FarEnd, str],
+    http: aiohttp.ClientSession,
+) -> None:
+    """With ``classifier.threads = 2`` the ONNX path runs two worker threads; they end with the
+    bot, so a restarted bot in the same process does not pile them up."""
+    before = {t for t in threading.enumerate() if t.name.startswith("onnx")}
+    settings = bot_settings(backend.url, model_files, far_end[1], classifier={"threads": 2})
+    async with running(settings) as bot:
+        assert bot.http is not None
+        status, _ = await Client(http, bot.http.url).ingest(
+            {"mentions": [mention_json(i) for i in range(8)]}
+        )
+        assert status == 202
+        await eventually(lambda: _relayed(bot, 8), what="all relayed")
+        workers = {t for t in threading.enumerate() if t.name.startswith("onnx")} - before
+        assert workers  # the batch was spread over the workers
+    for thread in workers:
+        thread.join(timeout=5)
+        assert not thread.is_alive()

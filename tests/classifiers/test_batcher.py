@@ -74,6 +74,9 @@ class _BrokenModel:
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[Prediction]:
         raise RuntimeError("forward pass exploded")
 
+    def close(self) -> None:
+        pass
+
 
 async def test_a_failing_forward_pass_fails_every_caller_of_the_batch_and_no_one_hangs() -> None:
     async with MicroBatcher(_BrokenModel(), max_wait=0.05) as batcher:
