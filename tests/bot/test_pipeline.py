@@ -78,7 +78,12 @@ async def test_mentions_reach_chat_once_and_an_approved_reply_is_published_once(
     assert fake.actions[key]["target"]["external_id"] == "m0"
     assert fake.updates[ids[0]] >= 1  # the card shows the decision
     assert (await bot.store.get_mention(ids[0])).mention.status is Status.CLOSED
-    assert "delivery done" in by_mention[ids[0]]["text"]
+
+    async def card_shows_delivery() -> bool:
+        # The outbox marks the reply done first, then refreshes the card: wait for the refresh.
+        return "delivery done" in by_mention[ids[0]]["text"]
+
+    await eventually(card_shows_delivery, what="card updated with the delivery")
 
 
 async def test_chat_failing_for_a_while_delays_relays_without_loss_or_duplicates(
