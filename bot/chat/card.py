@@ -45,6 +45,17 @@ class CardState:
     """Where the approved reply or removal stands: pending, in flight, done, failed."""
     delivery_error: str | None = None
 
+    def progress(self) -> list[str]:
+        """Status, claim, decision and delivery as short phrases, for a card's state line."""
+        parts = [self.status.value]
+        if self.assignee:
+            parts.append(f"claimed by {self.assignee}")
+        if self.decision is not None:
+            parts.append(f"{self.decision.value} by {self.decided_by}")
+        if self.delivery is not None:
+            parts.append(f"delivery {self.delivery.value}")
+        return parts
+
 
 @dataclass(frozen=True, slots=True)
 class Card:

@@ -152,12 +152,7 @@ def message(card: Card) -> dict[str, Any]:
         lines.append(
             f"Suggested ({sug.playbook_id} v{sug.playbook_version}): {escape_slack(sug.text)}"
         )
-    state = [s.status.value] + ([f"claimed by {s.assignee}"] if s.assignee else [])
-    if s.decision is not None:
-        state.append(f"{s.decision.value} by {s.decided_by}")
-    if s.delivery is not None:
-        state.append(f"delivery {s.delivery.value}")
-    lines.append(escape_slack(" · ".join(state)))
+    lines.append(escape_slack(" · ".join(s.progress())))
     body = "\n".join(lines)
     buttons = [
         {

@@ -80,13 +80,7 @@ def card_embed(card: Card) -> discord.Embed:
         )
     if s.sent_text is not None:
         embed.add_field(name="Reply", value=clip(s.sent_text, FIELD_MAX), inline=False)
-    state = [str(s.status)]
-    if s.assignee:
-        state.append(f"claimed by {s.assignee}")
-    if s.decision is not None:
-        state.append(f"{s.decision} by {s.decided_by}")
-    if s.delivery is not None:
-        state.append(f"delivery {s.delivery}")
+    state = s.progress()
     if s.delivery_error:
         state.append(f"error: {s.delivery_error}")
     embed.add_field(name="State", value=clip(" · ".join(state), FIELD_MAX), inline=False)
