@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from playbooks.embedder import Embedder
 
 log = logging.getLogger(__name__)
-SENTENCE_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass
@@ -211,10 +210,10 @@ def sentence_embedder() -> Embedder:
     """The sentence encoder playbooks match with: all-MiniLM-L6-v2 from its PyPI package, served
     by ONNX Runtime (the torch encoder's vectors at about twice the speed). Slow the first time:
     it exports and caches the ONNX graph."""
-    from classifiers.encoders import encoder_path
+    from classifiers.encoders import MINILM_L6, encoder_path
     from playbooks.embedder_onnx import OnnxSentenceEmbedder
 
-    return OnnxSentenceEmbedder(encoder_path(SENTENCE_ENCODER))
+    return OnnxSentenceEmbedder(encoder_path(MINILM_L6))
 
 
 def load_classifier(s: ClassifierSettings) -> Classifier:

@@ -16,9 +16,9 @@ import numpy as np
 from classifiers.metrics import precision_recall_at
 
 
-def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
+def _nll(scores: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of labels ``y`` under ``softmax(scores)``."""
+    z = scores - scores.max(axis=1, keepdims=True)
     log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(y)), y].mean())
 
@@ -31,7 +31,7 @@ def fit_temperature(logits: np.ndarray, y_true: Sequence[int]) -> float:
     for _ in range(80):
         a = hi - golden * (hi - lo)
         b = lo + golden * (hi - lo)
-        if _nll(logits, y, float(np.exp(a))) < _nll(logits, y, float(np.exp(b))):
+        if _nll(logits / np.exp(a), y) < _nll(logits / np.exp(b), y):
             hi = b
         else:
             lo = a
@@ -50,14 +50,10 @@ def fit_bias_temperature(
 
     z = np.asarray(logits, dtype=np.float64)
     y = np.asarray(y_true)
-    rows = np.arange(len(y))
 
     def loss(theta: np.ndarray) -> float:
-        b = np.append(theta[1:], 0.0)
-        s = z / np.exp(theta[0]) + b
-        s = s - s.max(axis=1, keepdims=True)
-        log_probs = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
-        return float(-log_probs[rows, y].mean() + ridge * np.sum(theta[1:] ** 2))
+        scores = z / np.exp(theta[0]) + np.append(theta[1:], 0.0)
+        return _nll(scores, y) + ridge * float(np.sum(theta[1:] ** 2))
 
     start = np.zeros(z.shape[1])
     start[0] = np.log(fit_temperature(z, y_true))

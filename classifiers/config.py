@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from classifiers.encoders import DEFAULT_ENCODER
 from classifiers.errors import ArtifactError
 from models.domain import Label
 
@@ -35,7 +36,7 @@ class LoraSpec:
 
 @dataclass
 class ClassifierConfig:
-    encoder_id: str = "sentence-transformers/all-MiniLM-L6-v2"
+    encoder_id: str = DEFAULT_ENCODER
     labels: list[str] = field(default_factory=lambda: [lab.value for lab in Label])
     max_length: int = 128
     normalise: bool = False  # links → "http", @-handles → "@user" (see classifiers.text)

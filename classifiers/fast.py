@@ -162,9 +162,10 @@ def load_tokenizer(config: ClassifierConfig) -> Tokenizer:
     return tokenizer
 
 
-def make_session(path: Path, threads: int = 1) -> ort.InferenceSession:
+def make_session(path: Path) -> ort.InferenceSession:
+    """A single-threaded session: cores are used by running it from several threads."""
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -25,7 +25,6 @@ import numpy as np
 
 from classifiers.errors import EncoderNotFound
 
-ENCODER_ID = "intfloat/multilingual-e5-small"
 MODEL_FILE = "e5-small-q4.bin"
 _CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 DEFAULT_DIR = _CACHE / "mentionbot" / "encoders" / "multilingual-e5-small"

@@ -34,6 +34,7 @@ from classifiers.calibration import (
 )
 from classifiers.config import ClassifierConfig, LoraSpec
 from classifiers.data import Example, load_examples
+from classifiers.encoders import DEFAULT_ENCODER, short_name
 from classifiers.metrics import expected_calibration_error, macro_f1
 from classifiers.model import MentionClassifier
 from classifiers.predictions import calibrated
@@ -60,7 +61,7 @@ class TrainOptions:
     lora_r: int = 16
     seed: int = 13
     threads: int = 2
-    encoder_id: str = "sentence-transformers/all-MiniLM-L6-v2"
+    encoder_id: str = DEFAULT_ENCODER
     requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
 
 
@@ -213,21 +214,10 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     model.config.metrics["relabelled_as_question"] = moved
     model.save(opts.out)
     digest = hashlib.sha256((opts.out / "adapter.safetensors").read_bytes()).hexdigest()[:8]
-    model.config.version = (
-        f"{version_prefix(opts.encoder_id)}-lora-{dt.date.today():%Y%m%d}-{digest}"
-    )
+    model.config.version = f"{short_name(opts.encoder_id)}-lora-{dt.date.today():%Y%m%d}-{digest}"
     model.save(opts.out)
     print(f"saved {model.config.version} to {opts.out}", file=log)
     return model
-
-
-def version_prefix(encoder_id: str) -> str:
-    """A short, readable name for the base encoder: ``all-MiniLM-L6-v2`` → ``minilm-l6``."""
-    known = {
-        "sentence-transformers/all-MiniLM-L6-v2": "minilm-l6",
-        "intfloat/multilingual-e5-small": "me5-small",
-    }
-    return known.get(encoder_id) or encoder_id.rsplit("/", 1)[-1].lower()
 
 
 def calibrate(model: MentionClassifier, dev_set: Sequence[Example]) -> None:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from classifiers.encoders import DEFAULT_ENCODER
+
 DATA_DIR = Path("../shared/data/mentions")
 
 
@@ -20,7 +22,7 @@ def register(sub: Any) -> None:
     train.add_argument("--seed", type=int, default=13)
     train.add_argument(
         "--encoder",
-        default="sentence-transformers/all-MiniLM-L6-v2",
+        default=DEFAULT_ENCODER,
         help="base encoder id (classifiers.encoders.ENCODERS)",
     )
     train.add_argument(
