@@ -27,6 +27,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from classifiers.augment import handle_free_variants
 from classifiers.calibration import (
     auto_action_threshold,
     fit_bias_temperature,
@@ -63,6 +64,7 @@ class TrainOptions:
     threads: int = 2
     encoder_id: str = DEFAULT_ENCODER
     requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
+    drop_handles_rate: float = 0.5  # classifiers.augment; 0: texts as given
 
 
 def seed_everything(seed: int) -> None:
@@ -176,6 +178,9 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     started = time.monotonic()
     for epoch in range(1, opts.epochs + 1):
         net.train()
+        # A separate generator, so the epoch samples are the same whatever the rate.
+        aug_rng = random.Random(opts.seed + epoch)
+        shown = handle_free_variants(texts, opts.drop_handles_rate, aug_rng)
         bar = tqdm(
             length_batches(
                 epoch_sample(train_set, opts.max_per_class, rng), lengths, opts.batch_size, rng
@@ -185,7 +190,7 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
             mininterval=5.0,
         )
         for batch in bar:
-            enc = model.encode([texts[i] for i in batch], max_length=opts.train_max_length)
+            enc = model.encode([shown[i] for i in batch], max_length=opts.train_max_length)
             logits = net(enc["input_ids"], enc["attention_mask"])
             loss = (loss_fn(logits, targets[batch]) * weights[batch]).mean()
             loss.backward()

@@ -33,6 +33,14 @@ def register(sub: Any) -> None:
         action="store_true",
         help="do not relabel heuristic-other requests as questions (classifiers.relabel)",
     )
+    train.add_argument(
+        "--drop-handles",
+        type=float,
+        default=0.5,
+        metavar="RATE",
+        help="share of training texts shown without leading @-handles per epoch "
+        "(classifiers.augment; 0 turns it off)",
+    )
     train.set_defaults(handler=run_train)
 
     ev = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
@@ -76,6 +84,7 @@ def run_train(args: argparse.Namespace) -> int:
         encoder_id=args.encoder,
         max_per_class=args.max_per_class,
         requests_as_questions=not args.keep_labels,
+        drop_handles_rate=args.drop_handles,
     )
     model = train(opts)
     write_model_card(model, opts)
