@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from classifiers.data import load_examples
+from classifiers.augment import strip_leading_handles
+from classifiers.data import Example, load_examples
 from classifiers.evaluate import evaluate, format_report
+from classifiers.metrics import macro_f1
 from classifiers.model import MentionClassifier
 from classifiers.train import TrainOptions
 
@@ -41,6 +44,14 @@ order when several apply). Shipped with mentionbot; runs locally on CPU.
   0.7655 → 0.7872, question F1 0.642 → 0.715; the TF-IDF baseline gains only 0.747 → 0.751
   from the same cleaning (the baseline below is trained on the file as given).
   `mentionbot train --keep-labels` turns it off.
+- Handle-free augmentation (`classifiers/augment.py`): in train, almost every complaint,
+  question and praise starts with the brand's @-handle and the spam sources never do, so a model
+  can learn "no leading handle → spam or other". Forum posts, reviews, Discord messages and
+  dev's French tweets have none. Each epoch every text is shown without its leading handles
+  with probability {drop_rate}. Measured when introduced (seed 13, 3 epochs, otherwise the same
+  recipe): dev as given 0.7952 → 0.7872, but dev with its leading handles removed
+  0.590 → 0.774 (IBM customer-care messages 0.236 → 0.685 accuracy), French accuracy
+  0.105 → 0.395. `mentionbot train --drop-handles 0` turns it off.
 - Calibration (on dev): bias-corrected temperature scaling, `softmax(z / T + b)` fitted by
   likelihood (`classifiers/calibration.py`): T = {temperature:.3f}, b = {biases}.
   Measured when introduced (model `…-819f7903`): temperature alone gave dev macro-F1 0.7872 and ECE
@@ -64,6 +75,9 @@ the data is committed to this repository.
 ```
 {report}
 ```
+
+Robustness: the same dev texts without their leading @-handles (as forum, review and Discord
+mentions arrive): macro-F1 {handle_free_f1:.4f}.
 
 Languages: English and Spanish have training data; French has none (38 dev items), so French
 relies on what the English-vocabulary encoder transfers.
@@ -114,7 +128,9 @@ French, equal for English, and costs twice the compute per text. Fine-tuned the 
 """
 
 
-def render(model: MentionClassifier, opts: TrainOptions, report: dict[str, Any]) -> str:
+def render(
+    model: MentionClassifier, opts: TrainOptions, report: dict[str, Any], handle_free_f1: float
+) -> str:
     cfg = model.config
     weights = opts.out / "adapter.safetensors"
     auto = (
@@ -142,6 +158,8 @@ def render(model: MentionClassifier, opts: TrainOptions, report: dict[str, Any])
         biases=", ".join(f"{k} {v:+.3f}" for k, v in cfg.biases.items()) or "none",
         thresholds=", ".join(f"{k} {v:.3f}" for k, v in cfg.thresholds.items()),
         auto=auto,
+        drop_rate=opts.drop_handles_rate,
+        handle_free_f1=handle_free_f1,
         n=report["n"],
         report=format_report(report),
     )
@@ -156,6 +174,16 @@ def _relabelled(moved: dict[str, int]) -> str:
 
 def write_model_card(model: MentionClassifier, opts: TrainOptions) -> None:
     """Evaluate on dev (with the baseline trained on the same train file) and write the card."""
-    report = evaluate(model, load_examples(opts.dev), opts.train)
+    dev = load_examples(opts.dev)
+    report = evaluate(model, dev, opts.train)
     (opts.out / "dev_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (opts.out / "MODEL_CARD.md").write_text(render(model, opts, report), encoding="utf-8")
+    card = render(model, opts, report, handle_free_macro_f1(model, dev))
+    (opts.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+
+
+def handle_free_macro_f1(model: MentionClassifier, examples: Sequence[Example]) -> float:
+    """Macro-F1 on ``examples`` with their leading @-handles removed."""
+    index = {label: i for i, label in enumerate(model.labels)}
+    logits = model.logits([strip_leading_handles(ex.text) for ex in examples])
+    predicted = model.probabilities(logits).argmax(axis=1).tolist()
+    return macro_f1([index[ex.label] for ex in examples], predicted, len(model.labels))
