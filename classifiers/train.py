@@ -64,7 +64,7 @@ class TrainOptions:
     threads: int = 2
     encoder_id: str = DEFAULT_ENCODER
     requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
-    drop_handles_rate: float = 0.5  # classifiers.augment; 0: texts as given
+    drop_handles_rate: float = 0.3  # classifiers.augment; 0: texts as given
 
 
 def seed_everything(seed: int) -> None:

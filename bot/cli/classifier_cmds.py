@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
     train.add_argument(
         "--drop-handles",
         type=float,
-        default=0.5,
+        default=0.3,
         metavar="RATE",
         help="share of training texts shown without leading @-handles per epoch "
         "(classifiers.augment; 0 turns it off)",
