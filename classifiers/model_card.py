@@ -116,6 +116,8 @@ French, equal for English, and costs twice the compute per text. Fine-tuned the 
   selling, Reddit) are unseen and may pass as `other`. Reports *about* phishing can score as spam.
 - 52 % of train is US-airline tweets from Feb 2015: other industries and newer slang are thinner.
 - Calibration and thresholds are fitted on dev, so dev ECE is optimistic for new sources.
+- Labels whose dev predictions never reach 90 % precision at any confidence are always flagged
+  `needs_review` (review threshold 1.0): {always_reviewed}.
 - Speed (`bench/classify_bench.py`, 2 cores): the int8 ONNX path runs ~660–720 texts/s when a
   call brings 8 or 32 texts (≈8× a naive per-text `transformers` pipeline) but ~320 texts/s
   for one text per call (≈3.8×): one ~30-token mention is too little work to split over two
@@ -161,6 +163,7 @@ def render(
         temperature=cfg.temperature,
         biases=", ".join(f"{k} {v:+.3f}" for k, v in cfg.biases.items()) or "none",
         thresholds=", ".join(f"{k} {v:.3f}" for k, v in cfg.thresholds.items()),
+        always_reviewed=", ".join(k for k, v in cfg.thresholds.items() if v >= 1.0) or "none",
         auto=auto,
         drop_rate=opts.drop_handles_rate,
         handle_free_f1=handle_free_f1,
