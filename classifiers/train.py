@@ -5,6 +5,8 @@ Deliberate choices (see the model card for their measured effect):
 - classes are re-weighted by inverse square-root frequency, so rare classes count without
   the rare-class noise dominating;
 - label smoothing keeps the noisy labels from pushing logits to extremes (helps calibration);
+- a share of the texts is shown without its leading @-handles each epoch (classifiers.augment),
+  so the label is read from the text, not from whether it addresses an account;
 - batches are built from length-sorted chunks so little compute goes to padding;
 - the epoch with the best dev macro-F1 is kept; dev then calibrates temperature and thresholds.
 """
