@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from classifiers.augment import strip_leading_handles
 from classifiers.data import Example, load_examples
 from classifiers.evaluate import evaluate, format_report
-from classifiers.metrics import macro_f1
 from classifiers.model import MentionClassifier
 from classifiers.train import TrainOptions
 
@@ -193,8 +193,7 @@ def write_model_card(model: MentionClassifier, opts: TrainOptions) -> None:
 
 
 def handle_free_macro_f1(model: MentionClassifier, examples: Sequence[Example]) -> float:
-    """Macro-F1 on ``examples`` with their leading @-handles removed."""
-    index = {label: i for i, label in enumerate(model.labels)}
-    logits = model.logits([strip_leading_handles(ex.text) for ex in examples])
-    predicted = model.probabilities(logits).argmax(axis=1).tolist()
-    return macro_f1([index[ex.label] for ex in examples], predicted, len(model.labels))
+    """Macro-F1 on ``examples`` with their leading @-handles removed, scored as ``evaluate``."""
+    stripped = [dataclasses.replace(ex, text=strip_leading_handles(ex.text)) for ex in examples]
+    score: float = evaluate(model, stripped)["macro_f1"]
+    return score

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from classifiers.config import ARTIFACT_DIR
+from classifiers.data import load_examples
+from classifiers.evaluate import evaluate
 from classifiers.model import MentionClassifier
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mentions"
@@ -22,3 +25,9 @@ def dev_path() -> Path:
     if not path.is_file():
         pytest.skip(f"labelled data not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def dev_report(shipped_model: MentionClassifier, dev_path: Path) -> dict[str, Any]:
+    """The shipped model's evaluation on dev, computed once for the tests that read it."""
+    return evaluate(shipped_model, load_examples(dev_path))
