@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
     )
     train.add_argument(
         "--drop-handles",
-        type=float,
+        type=_rate,
         default=0.3,
         metavar="RATE",
         help="share of training texts shown without leading @-handles per epoch "
@@ -60,6 +60,17 @@ def register(sub: Any) -> None:
     cl.add_argument("texts", nargs="*", help="texts; none: read JSONL ({'text': ...}) on stdin")
     cl.add_argument("--model", type=Path, default=None)
     cl.set_defaults(handler=run_classify)
+
+
+def _rate(value: str) -> float:
+    """A share between 0 and 1, refused by argparse (before anything loads) otherwise."""
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {value}")
+    return rate
 
 
 def _load(model_dir: Path | None) -> Any:

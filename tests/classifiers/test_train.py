@@ -66,3 +66,14 @@ def test_a_training_file_with_a_typo_in_a_label_is_refused_with_its_line(
     assert code == 2
     assert "train.jsonl:1: unknown label 'complain'" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()  # nothing written
+
+
+@pytest.mark.parametrize("rate", ["1.5", "-0.1", "half"])
+def test_a_drop_handles_rate_outside_zero_to_one_is_refused_before_anything_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rate: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", "--drop-handles", rate, "--out", str(tmp_path / "m")])
+    assert stopped.value.code == 2  # argparse's usage error, not a traceback mid-training
+    assert "--drop-handles" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
