@@ -10,15 +10,21 @@ do dev's French tweets about Free: the first shipped models sent most French com
 Each epoch, every example is shown without its leading handles with probability ``rate`` (a
 fresh draw per epoch), so the label has to come from what the text says. Handles inside the text
 are kept, and a text that is nothing but handles is left as it is.
+
+The same holds for question marks. The heuristic that labelled train's neutral tweets made
+every ``question`` contain a ``?`` and almost no ``other`` contain one, so a model can learn
+"``?`` → question" instead of reading the request; people in chat and on forums often ask
+without one. ``question_mark_free_variants`` shows a share of the texts without ``?``/``¿``.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _LEADING_HANDLES = re.compile(r"^\s*(?:\.?@\w+[:,]?\s*)+")
+_QUESTION_MARKS = re.compile(r"\s*[?¿？]+")
 
 
 def strip_leading_handles(text: str) -> str:
@@ -27,10 +33,27 @@ def strip_leading_handles(text: str) -> str:
     return stripped if stripped.strip() else text
 
 
+def strip_question_marks(text: str) -> str:
+    """``text`` without ``?``, ``¿`` and ``？`` (unchanged if nothing would remain)."""
+    stripped = _QUESTION_MARKS.sub("", text).strip()
+    return stripped if stripped else text
+
+
 def handle_free_variants(texts: Sequence[str], rate: float, rng: random.Random) -> list[str]:
     """One epoch's texts: each without its leading handles with probability ``rate``."""
+    return _variants(texts, rate, rng, strip_leading_handles)
+
+
+def question_mark_free_variants(texts: Sequence[str], rate: float, rng: random.Random) -> list[str]:
+    """One epoch's texts: each without its question marks with probability ``rate``."""
+    return _variants(texts, rate, rng, strip_question_marks)
+
+
+def _variants(
+    texts: Sequence[str], rate: float, rng: random.Random, change: Callable[[str], str]
+) -> list[str]:
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must be within [0, 1], not {rate}")
     if rate == 0.0:
         return list(texts)
-    return [strip_leading_handles(t) if rng.random() < rate else t for t in texts]
+    return [change(t) if rng.random() < rate else t for t in texts]

@@ -5,8 +5,9 @@ Deliberate choices (see the model card for their measured effect):
 - classes are re-weighted by inverse square-root frequency, so rare classes count without
   the rare-class noise dominating;
 - label smoothing keeps the noisy labels from pushing logits to extremes (helps calibration);
-- a share of the texts is shown without its leading @-handles each epoch (classifiers.augment),
-  so the label is read from the text, not from whether it addresses an account;
+- a share of the texts is shown without its leading @-handles, and a share without its question
+  marks, each epoch (classifiers.augment), so the label is read from the wording, not from
+  whether the text addresses an account or ends in ``?``;
 - batches are built from length-sorted chunks so little compute goes to padding;
 - the epoch with the best dev macro-F1 is kept; dev then calibrates temperature and thresholds.
 """
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from classifiers.augment import handle_free_variants
+from classifiers.augment import handle_free_variants, question_mark_free_variants
 from classifiers.calibration import (
     auto_action_threshold,
     fit_bias_temperature,
@@ -67,6 +68,7 @@ class TrainOptions:
     encoder_id: str = DEFAULT_ENCODER
     requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
     drop_handles_rate: float = 0.3  # classifiers.augment; 0: texts as given
+    drop_question_marks_rate: float = 0.3  # classifiers.augment; 0: texts as given
 
 
 def seed_everything(seed: int) -> None:
@@ -183,6 +185,9 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
         # A separate generator, so the epoch samples are the same whatever the rate.
         aug_rng = random.Random(opts.seed + epoch)
         shown = handle_free_variants(texts, opts.drop_handles_rate, aug_rng)
+        shown = question_mark_free_variants(
+            shown, opts.drop_question_marks_rate, random.Random(opts.seed + 1000 * epoch)
+        )
         bar = tqdm(
             length_batches(
                 epoch_sample(train_set, opts.max_per_class, rng), lengths, opts.batch_size, rng

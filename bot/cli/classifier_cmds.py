@@ -41,6 +41,14 @@ def register(sub: Any) -> None:
         help="share of training texts shown without leading @-handles per epoch "
         "(classifiers.augment; 0 turns it off)",
     )
+    train.add_argument(
+        "--drop-question-marks",
+        type=_rate,
+        default=0.3,
+        metavar="RATE",
+        help="share of training texts shown without question marks per epoch "
+        "(classifiers.augment; 0 turns it off)",
+    )
     train.set_defaults(handler=run_train)
 
     ev = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
@@ -96,6 +104,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_per_class=args.max_per_class,
         requests_as_questions=not args.keep_labels,
         drop_handles_rate=args.drop_handles,
+        drop_question_marks_rate=args.drop_question_marks,
     )
     model = train(opts)
     write_model_card(model, opts)

@@ -68,12 +68,13 @@ def test_a_training_file_with_a_typo_in_a_label_is_refused_with_its_line(
     assert not (tmp_path / "m").exists()  # nothing written
 
 
+@pytest.mark.parametrize("flag", ["--drop-handles", "--drop-question-marks"])
 @pytest.mark.parametrize("rate", ["1.5", "-0.1", "half"])
-def test_a_drop_handles_rate_outside_zero_to_one_is_refused_before_anything_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], rate: str
+def test_an_augmentation_rate_outside_zero_to_one_is_refused_before_anything_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, rate: str
 ) -> None:
     with pytest.raises(SystemExit) as stopped:
-        main(["train", "--drop-handles", rate, "--out", str(tmp_path / "m")])
+        main(["train", flag, rate, "--out", str(tmp_path / "m")])
     assert stopped.value.code == 2  # argparse's usage error, not a traceback mid-training
-    assert "--drop-handles" in capsys.readouterr().err
+    assert flag in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
