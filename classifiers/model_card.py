@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from classifiers.augment import strip_leading_handles, strip_question_marks
-from classifiers.data import Example, load_examples
+from classifiers.data import load_examples
 from classifiers.evaluate import evaluate, format_report
 from classifiers.model import MentionClassifier
+from classifiers.robustness import robustness
 from classifiers.train import TrainOptions
 
 CARD = """\
@@ -205,29 +203,5 @@ def write_model_card(model: MentionClassifier, opts: TrainOptions) -> None:
     dev = load_examples(opts.dev)
     report = evaluate(model, dev, opts.train)
     (opts.out / "dev_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    robustness = {
-        "handle_free": handle_free_macro_f1(model, dev),
-        "unpunctuated": changed_macro_f1(model, dev, unpunctuated),
-    }
-    card = render(model, opts, report, robustness)
+    card = render(model, opts, report, robustness(model, dev))
     (opts.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
-
-
-def handle_free_macro_f1(model: MentionClassifier, examples: Sequence[Example]) -> float:
-    """Macro-F1 on ``examples`` with their leading @-handles removed, scored as ``evaluate``."""
-    return changed_macro_f1(model, examples, strip_leading_handles)
-
-
-def unpunctuated(text: str) -> str:
-    """``text`` without question and exclamation marks (unchanged if nothing would remain)."""
-    stripped = strip_question_marks(text).replace("!", "").strip()
-    return stripped or text
-
-
-def changed_macro_f1(
-    model: MentionClassifier, examples: Sequence[Example], change: Callable[[str], str]
-) -> float:
-    """Macro-F1 on ``examples`` with ``change`` applied to every text, scored as ``evaluate``."""
-    changed = [dataclasses.replace(ex, text=change(ex.text)) for ex in examples]
-    score: float = evaluate(model, changed)["macro_f1"]
-    return score

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from classifiers.config import ARTIFACT_DIR
-from classifiers.data import load_examples
+from classifiers.data import Example, load_examples
 from classifiers.evaluate import evaluate
 from classifiers.model import MentionClassifier
 
@@ -28,6 +28,12 @@ def dev_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dev_report(shipped_model: MentionClassifier, dev_path: Path) -> dict[str, Any]:
+def dev_examples(dev_path: Path) -> list[Example]:
+    """dev.jsonl, read once for the tests that score on it."""
+    return load_examples(dev_path)
+
+
+@pytest.fixture(scope="session")
+def dev_report(shipped_model: MentionClassifier, dev_examples: list[Example]) -> dict[str, Any]:
     """The shipped model's evaluation on dev, computed once for the tests that read it."""
-    return evaluate(shipped_model, load_examples(dev_path))
+    return evaluate(shipped_model, dev_examples)
