@@ -182,12 +182,12 @@ def train(opts: TrainOptions, log: Any = sys.stderr) -> MentionClassifier:
     started = time.monotonic()
     for epoch in range(1, opts.epochs + 1):
         net.train()
-        # A separate generator, so the epoch samples are the same whatever the rate.
-        aug_rng = random.Random(opts.seed + epoch)
-        shown = handle_free_variants(texts, opts.drop_handles_rate, aug_rng)
-        shown = question_mark_free_variants(
-            shown, opts.drop_question_marks_rate, random.Random(opts.seed + 1000 * epoch)
-        )
+        # One generator per augmentation, apart from ``rng``: the epoch samples and each
+        # augmentation's draws stay the same whatever the other rates are.
+        handles_rng = random.Random(opts.seed + epoch)
+        marks_rng = random.Random(opts.seed + 1000 * epoch)
+        shown = handle_free_variants(texts, opts.drop_handles_rate, handles_rng)
+        shown = question_mark_free_variants(shown, opts.drop_question_marks_rate, marks_rng)
         bar = tqdm(
             length_batches(
                 epoch_sample(train_set, opts.max_per_class, rng), lengths, opts.batch_size, rng
