@@ -97,19 +97,26 @@ def auto_action_threshold(
     target_precision: float = 0.98,
     min_flagged: int = 50,
 ) -> float | None:
-    """The lowest spam probability at which dev spam precision stays ≥ target at every higher cut.
+    """A spam-probability cut at which dev spam precision stays ≥ target at every higher cut.
 
-    Returns None when no threshold reaches it with at least ``min_flagged`` flagged items:
-    the model then has no auto-action and says so.
+    The lowest such item score is found, and the cut is put halfway from it to the next lower
+    score: the same dev items are flagged, but an item's float noise (another thread count, the
+    adapter merged or not) no longer moves it across the cut. Returns None when no cut reaches
+    the target with at least ``min_flagged`` flagged items: the model then has no auto-action and
+    says so.
     """
     # The probabilities themselves are the cuts (rounding them could put a cut above every
     # item, flag nothing and end the search at once).
     candidates = np.unique(np.asarray(spam_probs, dtype=np.float64))[::-1]
-    best: float | None = None
-    for t in candidates:
+    best: int | None = None
+    for i, t in enumerate(candidates):
         precision, _, flagged = precision_recall_at(spam_probs, is_spam, float(t))
         if precision < target_precision:
             break
         if flagged >= min_flagged:
-            best = float(t)
-    return best
+            best = i
+    if best is None:
+        return None
+    if best + 1 == len(candidates):
+        return float(candidates[best])
+    return float(candidates[best] + candidates[best + 1]) / 2

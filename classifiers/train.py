@@ -246,7 +246,8 @@ def calibrate(model: MentionClassifier, dev_set: Sequence[Example]) -> None:
     threshold = auto_action_threshold(probs[:, spam], np.asarray(y) == spam)
     cfg.auto_action_threshold = threshold
     cfg.auto_action_note = (
-        "lowest spam probability with dev spam precision >= 0.98 at every higher cut"
+        "halfway below the lowest spam probability with dev spam precision >= 0.98 at every "
+        "higher cut"
         if threshold is not None
         else "dev spam precision never reaches 0.98: no auto-action"
     )
