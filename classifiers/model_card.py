@@ -125,11 +125,11 @@ intfloat/multilingual-e5-small --max-per-class 4000`: the cap keeps it in the 30
 
 e5 now reads French and Spanish far better (French accuracy 0.37 → 0.68) and does at least as
 well on the unseen IBM brands, for −0.010 on English. MiniLM stays shipped because of what e5
-costs to serve: twice the compute per mention, 484 of the 500 MB memory budget (its 250k-piece
-embedding table stays fp32 in the int8 graph) and an int8 graph that disagrees with torch on
-3.8 % of dev. Also measured: quantizing the embedding table too shrinks the file from ~470 to
-120 MB but not the process (481 MB: ONNX Runtime folds the table back to fp32 at load), and
-keeping all twelve feed-forward output projections in fp32 brings the agreement to 0.994 (drift
+costs to serve: twice the compute per mention, 484 of the 500 MB memory budget and an int8
+graph that disagrees with torch on 3.8 % of dev. Also measured: quantizing its 250k-piece
+embedding table too shrinks the ONNX file from ~470 to 120 MB, but the serving process still
+peaks at 481 MB, because loading e5's tokenizer alone peaks at ~350 MB (a bare ONNX session on
+the 120 MB file peaks at 265 MB); keeping all twelve feed-forward output projections in fp32 brings the agreement to 0.994 (drift
 −0.002) at 128 instead of 195 texts/s on one core. A team whose mentions are mostly French or
 Spanish can train and use it today with the command above (`MENTIONBOT_CLASSIFIER__MODEL_DIR`).
 
