@@ -1,7 +1,8 @@
 """Dev scored with its texts changed the way mentions from other places arrive.
 
-Forum posts, reviews and Discord messages do not start with ``@brand``, and people in chat
-often ask without a question mark. Each change below is applied to every text and the model is
+Forum posts, reviews and Discord messages do not start with ``@brand``, people in chat often
+ask without a question mark, and spam that reaches a brand-mention inbox is usually addressed to
+the brand (train's spam never is). Each change below is applied to every text and the model is
 scored exactly as ``evaluate`` scores it, so the figures sit beside the card's main one.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from classifiers.augment import strip_leading_handles, strip_question_marks
 from classifiers.data import Example
@@ -22,21 +24,33 @@ def unpunctuated(text: str) -> str:
     return stripped or text
 
 
+def addressed(text: str) -> str:
+    """``text`` as a reply to the brand: ``@brand`` put in front unless it starts with a handle."""
+    return text if text.lstrip().startswith(("@", ".@")) else f"@brand {text}"
+
+
 CHANGES: dict[str, Callable[[str], str]] = {
     "handle_free": strip_leading_handles,
     "unpunctuated": unpunctuated,
+    "addressed": addressed,
 }
+
+
+def changed_report(
+    model: Classifier, examples: Sequence[Example], change: Callable[[str], str]
+) -> dict[str, Any]:
+    """``evaluate``'s report on ``examples`` with ``change`` applied to every text."""
+    return evaluate(model, [dataclasses.replace(ex, text=change(ex.text)) for ex in examples])
 
 
 def changed_macro_f1(
     model: Classifier, examples: Sequence[Example], change: Callable[[str], str]
 ) -> float:
     """Macro-F1 on ``examples`` with ``change`` applied to every text, scored as ``evaluate``."""
-    changed = [dataclasses.replace(ex, text=change(ex.text)) for ex in examples]
-    score: float = evaluate(model, changed)["macro_f1"]
+    score: float = changed_report(model, examples, change)["macro_f1"]
     return score
 
 
-def robustness(model: Classifier, examples: Sequence[Example]) -> dict[str, float]:
-    """Macro-F1 under each of ``CHANGES``, by name."""
-    return {name: changed_macro_f1(model, examples, change) for name, change in CHANGES.items()}
+def robustness(model: Classifier, examples: Sequence[Example]) -> dict[str, dict[str, Any]]:
+    """``evaluate``'s report under each of ``CHANGES``, by name."""
+    return {name: changed_report(model, examples, change) for name, change in CHANGES.items()}
