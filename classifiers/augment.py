@@ -33,6 +33,11 @@ def strip_leading_handles(text: str) -> str:
     return stripped if stripped.strip() else text
 
 
+def starts_with_handle(text: str) -> bool:
+    """Whether ``text`` opens with the @-handles that ``strip_leading_handles`` removes."""
+    return _LEADING_HANDLES.match(text) is not None
+
+
 def strip_question_marks(text: str) -> str:
     """``text`` without ``?``, ``¿`` and ``？`` (unchanged if nothing would remain)."""
     stripped = _QUESTION_MARKS.sub("", text).strip()

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from classifiers.augment import strip_leading_handles, strip_question_marks
+from classifiers.augment import starts_with_handle, strip_leading_handles, strip_question_marks
 from classifiers.data import Example
 from classifiers.evaluate import evaluate
 from classifiers.protocol import Classifier
@@ -26,7 +26,7 @@ def unpunctuated(text: str) -> str:
 
 def addressed(text: str) -> str:
     """``text`` as a reply to the brand: ``@brand`` put in front unless it starts with a handle."""
-    return text if text.lstrip().startswith(("@", ".@")) else f"@brand {text}"
+    return text if starts_with_handle(text) else f"@brand {text}"
 
 
 CHANGES: dict[str, Callable[[str], str]] = {
