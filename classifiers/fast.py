@@ -1,14 +1,17 @@
 """``OnnxMentionClassifier``: the serving path. ONNX Runtime + ``tokenizers``, no torch.
 
 Same inference interface as ``MentionClassifier`` (``config``, ``logits``, ``predict``) and the
-same tokenization (the encoder's ``tokenizer.json``, truncated to ``config.max_length``, padded
-to the longest text of each length-sorted batch).
+same token ids (the encoder's ``tokenizer.json``, truncated to ``config.max_length``, padded to
+the longest text of each length-sorted batch). A unigram vocabulary (XLM-R's 250k pieces, for
+e5) is read by ``classifiers.unigram`` instead of ``tokenizers``, which would hold ~280 MB for it.
+The graph takes word embeddings, not ids: their rows come from the fp32 table saved beside the
+graph, memory-mapped (``classifiers.onnx_export``).
 
 ``from_artifact`` builds the int8 ONNX file from a saved model once and caches it outside the
 repository. The cache file name holds everything the graph depends on: the model version, the
-sha256 of ``adapter.safetensors``, the onnxruntime version and ``EXPORT_REVISION``. The file is
-written to a temporary name and renamed, so a crash mid-build never leaves a half-written cache;
-a cache file that does not load is rebuilt.
+sha256 of ``adapter.safetensors``, the onnxruntime version and ``EXPORT_REVISION``. Both files
+are written to temporary names and renamed, the table first, so a crash mid-build never leaves a
+half-written cache; a cache that does not load is rebuilt.
 
 The session classifies one text per run by default (``session_batch=1``). Dynamic int8
 quantization scales each matmul's input over the whole batch tensor, so in a shared batch a
@@ -27,6 +30,7 @@ spread over all of them.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -43,11 +47,12 @@ from classifiers.config import WEIGHTS_FILE, ClassifierConfig
 from classifiers.encoders import encoder_path
 from classifiers.predictions import calibrated, to_predictions
 from classifiers.text import model_input
+from classifiers.unigram import UnigramTokenizer
 from models.domain import Label, Prediction
 
 log = logging.getLogger(__name__)
 
-EXPORT_REVISION = 2  # bump when the export or quantization recipe changes
+EXPORT_REVISION = 3  # bump when the export or quantization recipe changes
 DEFAULT_CACHE_DIR = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mentionbot" / "onnx"
 )
@@ -60,6 +65,7 @@ class OnnxMentionClassifier:
         self,
         config: ClassifierConfig,
         session: ort.InferenceSession,
+        table: np.ndarray,
         session_batch: int = 1,
         workers: int = 1,
     ) -> None:
@@ -70,8 +76,8 @@ class OnnxMentionClassifier:
         self.session_batch = session_batch  # >1 trades batch-independence for fewer runs
         self.workers = workers
         self.labels = [Label(name) for name in config.labels]
+        self.table = table  # word embeddings, memory-mapped: rows are read as tokens need them
         self.tokenizer = load_tokenizer(config)
-        self._inputs = {i.name for i in session.get_inputs()}
         self._pool = ThreadPoolExecutor(workers, "onnx") if workers > 1 else None
 
     # ---- construction -------------------------------------------------------------------
@@ -79,7 +85,7 @@ class OnnxMentionClassifier:
     def from_onnx(
         cls, onnx_path: Path, config: ClassifierConfig, workers: int = 2, session_batch: int = 1
     ) -> OnnxMentionClassifier:
-        return cls(config, make_session(onnx_path), session_batch, workers)
+        return cls(config, make_session(onnx_path), load_table(onnx_path), session_batch, workers)
 
     @classmethod
     def from_artifact(
@@ -97,12 +103,12 @@ class OnnxMentionClassifier:
         path = cache_path(artifact_dir, config, cache_dir)
         if path.is_file():
             try:
-                return cls(config, make_session(path), session_batch, workers)
+                return cls(config, make_session(path), load_table(path), session_batch, workers)
             except Exception as exc:  # onnxruntime's load errors derive from Exception only
                 log.warning("ONNX cache %s does not load (%s); rebuilding", path, exc)
                 path.unlink(missing_ok=True)
         build_cache(artifact_dir, path)
-        return cls(config, make_session(path), session_batch, workers)
+        return cls(config, make_session(path), load_table(path), session_batch, workers)
 
     def close(self) -> None:
         """Stop the worker threads (the session is freed with the object)."""
@@ -111,12 +117,10 @@ class OnnxMentionClassifier:
 
     # ---- inference ----------------------------------------------------------------------
     def encode(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        encodings = self.tokenizer.encode_batch(list(texts))  # already through model_input
-        feed = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        }
-        return {name: value for name, value in feed.items() if name in self._inputs}
+        """The session's inputs for texts already passed through ``model_input``."""
+        batch = self.tokenizer.encode_batch(texts)
+        embeds = np.asarray(self.table[batch["input_ids"]])
+        return {"inputs_embeds": embeds, "attention_mask": batch["attention_mask"]}
 
     def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Raw logits, shape (len(texts), n_labels). Batches are sorted by length to pad less.
@@ -151,15 +155,45 @@ class OnnxMentionClassifier:
         return to_predictions(self.config, texts, self.logits(texts, batch_size))
 
 
-def load_tokenizer(config: ClassifierConfig) -> Tokenizer:
-    """The encoder's fast tokenizer, truncating to ``max_length`` and padding to the longest."""
-    tokenizer = Tokenizer.from_file(str(encoder_path(config.encoder_id) / "tokenizer.json"))
-    pad = tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]", "pad_type_id": 0}
-    tokenizer.enable_truncation(max_length=config.max_length)
-    tokenizer.enable_padding(
-        pad_id=pad["pad_id"], pad_token=pad["pad_token"], pad_type_id=pad["pad_type_id"]
-    )  # no ``length``: pad to the longest text of the batch, not to a fixed size
-    return tokenizer
+class _FastTokenizer:
+    """``tokenizers``' own tokenizer, truncating to ``max_length`` and padding to the longest."""
+
+    def __init__(self, tokenizer: Tokenizer, max_length: int) -> None:
+        pad = tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]", "pad_type_id": 0}
+        tokenizer.enable_truncation(max_length=max_length)
+        tokenizer.enable_padding(
+            pad_id=pad["pad_id"], pad_token=pad["pad_token"], pad_type_id=pad["pad_type_id"]
+        )  # no ``length``: pad to the longest text of the batch, not to a fixed size
+        self.tokenizer = tokenizer
+
+    def encode_batch(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+
+
+def load_tokenizer(config: ClassifierConfig) -> _FastTokenizer | UnigramTokenizer:
+    """The encoder's tokenizer: ``encode_batch(texts)`` → padded ids and attention mask."""
+    path = encoder_path(config.encoder_id) / "tokenizer.json"
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    if spec["model"]["type"] == "Unigram":
+        return UnigramTokenizer(spec, config.max_length)
+    return _FastTokenizer(Tokenizer.from_str(json.dumps(spec)), config.max_length)
+
+
+def table_path(graph: Path) -> Path:
+    """Where the fp32 word-embedding table of the graph at ``graph`` lives (``.npy``)."""
+    return graph.with_name(graph.name + ".embeddings.npy")
+
+
+def load_table(graph: Path) -> np.ndarray:
+    """The graph's word-embedding table, memory-mapped read-only."""
+    table: np.ndarray = np.load(table_path(graph), mmap_mode="r")
+    if table.ndim != 2 or table.dtype != np.float32:
+        raise ValueError(f"{table_path(graph)}: not a float32 embedding table")
+    return table
 
 
 def make_session(path: Path) -> ort.InferenceSession:
@@ -196,9 +230,11 @@ def build_cache(artifact_dir: Path, path: Path) -> None:
     tmp = Path(tmp_name)
     try:
         export_onnx(MentionClassifier.load(artifact_dir), tmp, quantize=True)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        tmp.chmod(0o644)  # mkstemp makes it 0600; the cache may be shared by service users
-        tmp.replace(path)
+        for written, final in ((table_path(tmp), table_path(path)), (tmp, path)):
+            with written.open("rb") as handle:
+                os.fsync(handle.fileno())
+            written.chmod(0o644)  # mkstemp makes it 0600; the cache may be shared by users
+            written.replace(final)  # the table first: a graph on disk means both are complete
     finally:
         tmp.unlink(missing_ok=True)
+        table_path(tmp).unlink(missing_ok=True)

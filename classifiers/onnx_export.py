@@ -5,34 +5,46 @@ lazily, once, when its ONNX cache is missing.
 
 Quantization is dynamic (int8 weights, activations quantized per call) and per-channel: on
 MiniLM, per-tensor int8 keeps a mean embedding cosine of only ~0.95 to fp32, per-channel ~0.99.
-Node names listed in ``EXCLUDE_FROM_QUANTIZATION`` stay in fp32: the first layer's feed-forward
-output projection, whose input (the GELU activations) has the widest range, so one dynamic int8
-scale for the whole tensor costs it the most precision. Measured on the shipped model and all of
-dev (one text per run): all quantized, argmax agreement with torch 0.988, largest probability
-difference 0.241; that one matmul in fp32, 0.989 and 0.170, for ~10 % of the throughput (all
-six feed-forward outputs in fp32: 0.993 and 0.125, but ~35 % slower).
+The word-embedding table is not in the graph. The graph takes ``inputs_embeds`` (the table's
+rows for the text's token ids) and the serving path looks the rows up itself, in an fp32 copy of
+the table saved beside the graph (``table_path``) and memory-mapped, so a process holds only the
+pages of the tokens it has seen. For multilingual-e5-small the table is 250,037 × 384: 384 MB in
+fp32, 96 MB even in int8, against ~20 MB for the rest of the int8 network. Its rows are exact,
+not int8 (on e5, an int8 table alone moved argmax agreement with torch from 0.972 to 0.962).
+
+Node names matched by ``EXCLUDE_FROM_QUANTIZATION`` stay in fp32: the feed-forward output
+projections, whose input (the GELU activations) has the widest range, so one dynamic int8 scale
+for the whole tensor costs them the most precision. Measured on all of dev, one text per run:
+MiniLM, all quantized, argmax agreement with torch 0.988, largest probability difference 0.241;
+its first layer's projection in fp32, 0.989 and 0.170, for ~10 % of the throughput (all six:
+0.993 and 0.125, ~35 % slower). e5 (12 layers) needs more: see ``EXCLUDE_FROM_QUANTIZATION``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from classifiers.errors import ArtifactError
+from classifiers.fast import table_path
 from classifiers.model import MentionClassifier
+from classifiers.network import MentionNet, mean_pool
 
-INPUTS = ("input_ids", "attention_mask")
+INPUTS = ("inputs_embeds", "attention_mask")
 OUTPUT = "logits"
 OPSET = 17
-EXCLUDE_FROM_QUANTIZATION: tuple[str, ...] = ("/encoder/encoder/layer.0/output/dense/MatMul",)
+# Every layer's feed-forward output projection (not ``attention/output/dense``).
+EXCLUDE_FROM_QUANTIZATION = re.compile(r".*/layer\.\d+/output/dense/MatMul")
 # Texts used to trace the graph and to check it. The trace batch must contain padding, or the
 # attention-mask path could be specialised away; the check batch differs in batch and length.
 _TRACE_TEXTS = ("a short one", "a noticeably longer mention text, so that the first is padded")
@@ -49,15 +61,17 @@ _CHECK_TOLERANCE = 1e-3
 def export_onnx(model: MentionClassifier, path: Path, quantize: bool = True) -> Path:
     """Write ``model``'s network as ONNX to ``path`` (int8 when ``quantize``); return ``path``.
 
-    Inputs ``input_ids`` and ``attention_mask`` (int64, dynamic batch and sequence axes),
-    output ``logits`` (float32, batch × labels). The fp32 graph is checked against torch before
-    quantization; a mismatch raises ``ArtifactError``.
+    Inputs ``inputs_embeds`` (float32, batch × sequence × hidden: rows of the word-embedding
+    table, written to ``table_path(path)``) and ``attention_mask`` (int64), output ``logits``
+    (float32, batch × labels). The fp32 graph is checked against torch before quantization; a
+    mismatch raises ``ArtifactError``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = word_embeddings(model)
     with tempfile.TemporaryDirectory(prefix="onnx-export-", dir=path.parent) as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         _export_fp32(model, fp32)
-        _check_against_torch(model, fp32)
+        _check_against_torch(model, fp32, table)
         if quantize:
             _quiet_root_logger_warning()
             quantize_dynamic(
@@ -65,11 +79,37 @@ def export_onnx(model: MentionClassifier, path: Path, quantize: bool = True) -> 
                 path,
                 per_channel=True,
                 weight_type=QuantType.QInt8,
-                nodes_to_exclude=list(EXCLUDE_FROM_QUANTIZATION),
+                nodes_to_exclude=_excluded_nodes(fp32),
             )
         else:
             fp32.replace(path)
+    with table_path(path).open("wb") as handle:
+        np.save(handle, table)
     return path
+
+
+def word_embeddings(model: MentionClassifier) -> np.ndarray:
+    encoder: Any = model.net.encoder
+    weight: torch.Tensor = encoder.get_input_embeddings().weight
+    return np.ascontiguousarray(weight.detach().float().numpy())
+
+
+class _FromEmbeddings(torch.nn.Module):
+    """``MentionNet`` with the word-embedding lookup left to the caller."""
+
+    def __init__(self, net: MentionNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.net.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+        logits: torch.Tensor = self.net.head(mean_pool(out.last_hidden_state, attention_mask))
+        return logits
+
+
+def _excluded_nodes(graph: Path) -> list[str]:
+    names = [node.name for node in onnx.load(str(graph), load_external_data=False).graph.node]
+    return [name for name in names if EXCLUDE_FROM_QUANTIZATION.fullmatch(name)]
 
 
 class _DropPreprocessingHint(logging.Filter):
@@ -88,11 +128,13 @@ def _quiet_root_logger_warning() -> None:
 
 
 def _export_fp32(model: MentionClassifier, path: Path) -> None:
-    net = model.net.eval()
-    encoder: Any = net.encoder  # a transformers PreTrainedModel (untyped)
+    net = _FromEmbeddings(model.net).eval()  # export restores this mode on the whole net
+    encoder: Any = model.net.encoder  # a transformers PreTrainedModel (untyped)
     previous = encoder.config._attn_implementation
     batch = model.encode(list(_TRACE_TEXTS))
-    axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
+    embeds = encoder.get_input_embeddings()(batch["input_ids"])
+    axes = {"inputs_embeds": {0: "batch", 1: "sequence"}}
+    axes["attention_mask"] = {0: "batch", 1: "sequence"}
     try:
         # Eager attention traces to plain MatMul/Softmax, which ONNX Runtime fuses at load.
         encoder.set_attn_implementation("eager")
@@ -100,7 +142,7 @@ def _export_fp32(model: MentionClassifier, path: Path) -> None:
             warnings.simplefilter("ignore")  # tracer and legacy-exporter deprecation chatter
             torch.onnx.export(
                 net,
-                (batch["input_ids"], batch["attention_mask"]),
+                (embeds, batch["attention_mask"]),
                 str(path),
                 input_names=list(INPUTS),
                 output_names=[OUTPUT],
@@ -112,12 +154,15 @@ def _export_fp32(model: MentionClassifier, path: Path) -> None:
         encoder.set_attn_implementation(previous)
 
 
-def _check_against_torch(model: MentionClassifier, path: Path) -> None:
+def _check_against_torch(model: MentionClassifier, path: Path, table: np.ndarray) -> None:
     batch = model.encode(list(_CHECK_TEXTS))
     with torch.inference_mode():
         expected = model.net(batch["input_ids"], batch["attention_mask"]).float().numpy()
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feed = {name: batch[name].numpy().astype(np.int64) for name in INPUTS}
+    feed = {
+        "inputs_embeds": table[batch["input_ids"].numpy()],
+        "attention_mask": batch["attention_mask"].numpy().astype(np.int64),
+    }
     got = session.run([OUTPUT], feed)[0]
     diff = float(np.abs(got - expected).max())
     if diff > _CHECK_TOLERANCE:

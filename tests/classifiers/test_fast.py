@@ -14,7 +14,7 @@ from classifiers import fast, onnx_export
 from classifiers.agreement import compare
 from classifiers.config import ARTIFACT_DIR, WEIGHTS_FILE, ClassifierConfig
 from classifiers.data import load_examples
-from classifiers.fast import OnnxMentionClassifier, cache_path
+from classifiers.fast import OnnxMentionClassifier, cache_path, table_path
 from classifiers.model import MentionClassifier
 from models.domain import LABELS
 
@@ -54,12 +54,11 @@ def onnx_model(artifact: Path, cache_dir: Path) -> OnnxMentionClassifier:
     return OnnxMentionClassifier.from_artifact(artifact, cache_dir)
 
 
-def test_build_writes_one_cache_file_and_no_temporaries(
+def test_build_writes_the_graph_and_its_table_and_no_temporaries(
     onnx_model: OnnxMentionClassifier, artifact: Path, cache_dir: Path
 ) -> None:
-    assert [p.name for p in cache_dir.iterdir()] == [
-        cache_path(artifact, onnx_model.config, cache_dir).name
-    ]
+    graph = cache_path(artifact, onnx_model.config, cache_dir)
+    assert sorted(p.name for p in cache_dir.iterdir()) == [graph.name, table_path(graph).name]
 
 
 def test_second_load_uses_the_cache(
@@ -80,7 +79,7 @@ def test_second_load_uses_the_cache(
     assert np.array_equal(again.logits(TEXTS), onnx_model.logits(TEXTS))
 
 
-@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated"])
+@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "table missing"])
 def test_missing_or_corrupt_cache_is_rebuilt(
     onnx_model: OnnxMentionClassifier,
     artifact: Path,
@@ -95,10 +94,13 @@ def test_missing_or_corrupt_cache_is_rebuilt(
         target.write_bytes(b"not an onnx model")
     elif damage == "truncated":
         target.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    elif damage == "table missing":  # a graph alone: e.g. the table deleted by hand
+        shutil.copyfile(good, target)
     builds: list[Path] = []
 
     def copy_build(_artifact: Path, path: Path) -> None:
         builds.append(path)
+        shutil.copyfile(table_path(good), table_path(path))
         shutil.copyfile(good, path)
 
     monkeypatch.setattr(fast, "build_cache", copy_build)
