@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def evaluate(
         "confusion": matrix.tolist(),
         "ece": expected_calibration_error(probs, y),
         "per_language": _per_language(examples, y, pred, len(labels)),
-        "spam_auto_action": _spam_auto(model, probs, y, labels),
+        "spam_auto_action": _spam_auto(model, probs, y, labels, examples),
     }
     if baseline_train is not None:
         progress(f"training the TF-IDF baseline on {baseline_train}")
@@ -72,16 +73,27 @@ def _per_language(
 
 
 def _spam_auto(
-    model: Classifier, probs: np.ndarray, y: list[int], labels: list[str]
+    model: Classifier,
+    probs: np.ndarray,
+    y: list[int],
+    labels: list[str],
+    examples: Sequence[Example],
 ) -> dict[str, Any]:
     threshold = model.config.auto_action_threshold
     if threshold is None:
         return {"threshold": None, "note": model.config.auto_action_note}
     spam = labels.index("spam")
-    precision, recall, flagged = precision_recall_at(
-        probs[:, spam], np.asarray(y) == spam, threshold
-    )
-    return {"threshold": threshold, "precision": precision, "recall": recall, "flagged": flagged}
+    is_spam = np.asarray(y) == spam
+    precision, recall, flagged = precision_recall_at(probs[:, spam], is_spam, threshold)
+    wrong = (probs[:, spam] >= threshold) & ~is_spam
+    by_source = Counter(examples[int(i)].source or "?" for i in np.flatnonzero(wrong))
+    return {
+        "threshold": threshold,
+        "precision": precision,
+        "recall": recall,
+        "flagged": flagged,
+        "false_positives_by_source": dict(sorted(by_source.items())),
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
