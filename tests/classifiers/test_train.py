@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli.main import main
 from classifiers.config import ClassifierConfig
+from classifiers.encoders import DEFAULT_ENCODER, short_name
 from classifiers.model import MentionClassifier
 from models.domain import LABELS
 
@@ -48,7 +49,8 @@ def test_training_writes_a_loadable_artifact_with_its_card(trained: Path) -> Non
         p.name for p in trained.iterdir()
     }
     config = ClassifierConfig.read(trained)
-    assert config.version.startswith("minilm-l6-lora-")
+    assert config.encoder_id == DEFAULT_ENCODER  # trained on the default encoder, named for it
+    assert config.version.startswith(f"{short_name(DEFAULT_ENCODER)}-lora-")
     assert config.temperature > 0 and set(config.thresholds) == {lab.value for lab in LABELS}
     card = (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert config.version in card and "without their leading @-handles" in card
