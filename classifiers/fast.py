@@ -29,12 +29,14 @@ spread over all of them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,12 +49,13 @@ from classifiers.config import WEIGHTS_FILE, ClassifierConfig
 from classifiers.encoders import encoder_path
 from classifiers.predictions import calibrated, to_predictions
 from classifiers.text import model_input
-from classifiers.unigram import UnigramTokenizer
+from classifiers.unigram import UnigramTokenizer, unsupported
 from models.domain import Label, Prediction
 
 log = logging.getLogger(__name__)
 
-EXPORT_REVISION = 3  # bump when the export or quantization recipe changes
+STALE_TEMPORARY_S = 3600.0  # a build takes about a minute; a temporary this old is orphaned
+EXPORT_REVISION = 4  # bump when the export or quantization recipe changes
 DEFAULT_CACHE_DIR = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mentionbot" / "onnx"
 )
@@ -178,7 +181,7 @@ def load_tokenizer(config: ClassifierConfig) -> _FastTokenizer | UnigramTokenize
     """The encoder's tokenizer: ``encode_batch(texts)`` → padded ids and attention mask."""
     path = encoder_path(config.encoder_id) / "tokenizer.json"
     spec = json.loads(path.read_text(encoding="utf-8"))
-    if spec["model"]["type"] == "Unigram":
+    if spec["model"]["type"] == "Unigram" and not unsupported(spec):
         return UnigramTokenizer(spec, config.max_length)
     return _FastTokenizer(Tokenizer.from_str(json.dumps(spec)), config.max_length)
 
@@ -218,6 +221,15 @@ def cache_path(artifact_dir: Path, config: ClassifierConfig, cache_dir: Path) ->
     return cache_dir / f"mention-classifier-{key}.int8.onnx"
 
 
+def remove_stale_temporaries(directory: Path, older_than_s: float = STALE_TEMPORARY_S) -> None:
+    """Delete what builds killed mid-way left (e5's table alone is 384 MB); live ones are young."""
+    cutoff = time.time() - older_than_s
+    for leftover in directory.glob(".mention-classifier-*.tmp*"):
+        with contextlib.suppress(OSError):  # another process may remove it first
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
 def build_cache(artifact_dir: Path, path: Path) -> None:
     """Export ``artifact_dir``'s model to ``path`` atomically. Imports torch (lazily)."""
     from classifiers.model import MentionClassifier  # torch only when building
@@ -225,6 +237,7 @@ def build_cache(artifact_dir: Path, path: Path) -> None:
 
     log.info("building ONNX cache %s from %s", path, artifact_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

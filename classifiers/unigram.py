@@ -3,8 +3,9 @@
 Why: ``tokenizers`` holds a unigram vocabulary in a trie of small hash maps. For XLM-R's 250,002
 pieces (multilingual-e5-small) that is ~280 MB resident for as long as the tokenizer lives,
 measured here, more than the int8 network itself. This module keeps the pieces in one Python
-dict (~40 MB) and runs the same Viterbi search in Python, one pre-tokenized word at a time, with
-a cache of recent words (mentions repeat words a lot).
+dict (~80 MB resident in all) and runs the same Viterbi search in Python, one pre-tokenized
+word at a time, with a cache of recent words (mentions repeat words a lot). A ``tokenizer.json``
+using a feature not copied here is refused (``unsupported``), not approximated.
 
 Same ids as ``tokenizers`` for the same ``tokenizer.json``: its own normaliser and pre-tokeniser
 objects are used as they are (loaded with a stub vocabulary), special tokens are split out of the
@@ -37,6 +38,11 @@ class UnigramTokenizer:
     """``encode_batch(texts)`` → padded ids and attention mask, as ``tokenizers`` gives them."""
 
     def __init__(self, spec: dict[str, Any], max_length: int) -> None:
+        reason = unsupported(spec)
+        if reason:
+            raise ValueError(f"tokenizer.json: {reason}")
+        if max_length < 3:  # room for <s>, </s> and one token; tokenizers would not truncate
+            raise ValueError(f"max_length must be >= 3, not {max_length}")
         model = spec["model"]
         pieces: list[list[Any]] = model["vocab"]
         self._ids: dict[str, int] = {piece: i for i, (piece, _) in enumerate(pieces)}
@@ -45,11 +51,11 @@ class UnigramTokenizer:
         self._unk_id: int = model["unk_id"]
         self._unk_score = min(self._scores) - UNK_PENALTY
         self.max_length = max_length
-        self.pad_id: int = spec["padding"]["pad_id"] if spec.get("padding") else self._unk_id
+        self.pad_id: int = spec["padding"]["pad_id"] if spec.get("padding") else 0
         self._bos, self._eos = _template_ids(spec)
         self._specials = {t["content"]: t["id"] for t in spec["added_tokens"] if t["special"]}
-        alternatives = [
-            (r"\s*" if t["lstrip"] else "") + re.escape(t["content"])
+        alternatives = [  # lstrip eats Rust's whitespace: Python's \s without \x1c-\x1f
+            (r"[^\S\x1c-\x1f]*" if t["lstrip"] else "") + re.escape(t["content"])
             for t in sorted(spec["added_tokens"], key=lambda t: -len(t["content"]))
             if t["special"]
         ]
@@ -138,6 +144,37 @@ class UnigramTokenizer:
             input_ids[r, : len(row)] = row
             mask[r, : len(row)] = 1
         return {"input_ids": input_ids, "attention_mask": mask}
+
+
+def unsupported(spec: dict[str, Any]) -> str | None:
+    """Why ``spec`` needs ``tokenizers`` itself (a feature this module does not copy), or None."""
+    model, pre = spec.get("model") or {}, spec.get("pre_tokenizer")
+    if model.get("type") != "Unigram" or model.get("byte_fallback"):
+        return "not a unigram model without byte fallback"
+    if pre is not None and (
+        pre.get("type") != "Metaspace"
+        or pre.get("prepend_scheme") != "always"
+        or not pre.get("split", True)
+    ):
+        return "pre-tokenizer is not a splitting Metaspace that always prepends"
+    for token in spec.get("added_tokens") or []:
+        if not token["special"] or token["rstrip"] or token["single_word"] or token["normalized"]:
+            return f"added token {token['content']!r} is not a plain special token"
+    post = spec.get("post_processor")
+    if post is None:
+        return None
+    if post.get("type") != "TemplateProcessing":
+        return f"post-processor {post.get('type')} is not TemplateProcessing"
+    if any(len(entry["ids"]) != 1 for entry in post["special_tokens"].values()):
+        return "a template special token with several ids"
+    kinds = ["Sequence" if "Sequence" in item else "SpecialToken" for item in post["single"]]
+    if (
+        kinds.count("Sequence") != 1
+        or len(kinds) > 3
+        or (len(kinds) == 3 and kinds[1] != "Sequence")
+    ):
+        return "template is not [<s>] $A [</s>]"
+    return None
 
 
 def _template_ids(spec: dict[str, Any]) -> tuple[int | None, int | None]:

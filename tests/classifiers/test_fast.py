@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +123,36 @@ def test_crash_mid_build_leaves_no_cache_file(
     with pytest.raises(RuntimeError, match="mid-export"):
         OnnxMentionClassifier.from_artifact(artifact, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_build_removes_temporaries_that_killed_builds_left_behind(
+    onnx_model: OnnxMentionClassifier,
+    artifact: Path,
+    cache_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A build killed mid-way (OOM, SIGKILL) leaves temporaries; the next build clears old ones."""
+    good = cache_path(artifact, onnx_model.config, cache_dir)
+    orphan = tmp_path / ".mention-classifier-x.int8.onnx.k1ll.tmp"
+    live = tmp_path / ".mention-classifier-x.int8.onnx.b0sy.tmp"  # another build, running now
+    for leftover in (orphan, table_path(orphan), live):
+        leftover.write_bytes(b"partial")
+    old = time.time() - 2 * fast.STALE_TEMPORARY_S
+    for leftover in (orphan, table_path(orphan)):
+        os.utime(leftover, (old, old))
+
+    def copy_export(_model: object, path: Path, quantize: bool = True) -> Path:
+        shutil.copyfile(table_path(good), table_path(path))
+        shutil.copyfile(good, path)
+        return path
+
+    monkeypatch.setattr(MentionClassifier, "load", classmethod(lambda cls, d: object()))
+    monkeypatch.setattr(onnx_export, "export_onnx", copy_export)
+    built = OnnxMentionClassifier.from_artifact(artifact, tmp_path)
+    assert not orphan.exists() and not table_path(orphan).exists()
+    assert live.exists()
+    assert np.array_equal(built.logits(TEXTS), onnx_model.logits(TEXTS))
 
 
 def test_predictions_are_well_formed_and_deterministic(

@@ -38,6 +38,7 @@ AWKWARD = [
     "  leading, trailing  ",
     "<s> inside </s> and <unk> and <mask>",
     "a <mask>",
+    "a \x1c<mask>",  # \x1c is whitespace to Python's \\s, not to tokenizers: not stripped
     "😊 ab 😊😊",
     "abc " * 100,  # truncated
 ]
@@ -77,7 +78,7 @@ def test_awkward_texts_get_the_reference_ids(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="abcéxz <>ÉAB\t😊", max_size=40))
+@given(st.text(alphabet="abcéxz <>ÉAB\t\x1c\u3000😊", max_size=40))
 def test_random_texts_get_the_reference_ids(text: str) -> None:
     tok = reference(24)
     assert lean_of(tok, 24).ids(text) == tok.encode(text).ids
@@ -92,6 +93,17 @@ def test_a_batch_is_padded_to_its_longest_text_with_the_pad_id(
     expected = tok.encode_batch(texts)
     assert batch["input_ids"].tolist() == [e.ids for e in expected]
     assert batch["attention_mask"].tolist() == [e.attention_mask for e in expected]
+
+
+def test_a_tokenizer_feature_it_does_not_copy_is_refused_not_ignored() -> None:
+    """Such a vocabulary is then served by ``tokenizers`` itself (classifiers.fast)."""
+    tok = reference(24)
+    spec: dict[str, Any] = json.loads(tok.to_str())
+    spec["pre_tokenizer"]["prepend_scheme"] = "first"
+    with pytest.raises(ValueError, match="Metaspace"):
+        UnigramTokenizer(spec, 24)
+    with pytest.raises(ValueError, match="max_length"):
+        lean_of(tok, 2)
 
 
 def test_every_train_and_dev_text_gets_the_encoders_ids(dev_path: Path) -> None:
