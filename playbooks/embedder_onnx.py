@@ -5,7 +5,9 @@ topic model with ``MiniLMEmbedder``.
 
 The ONNX graph (encoder + mean pooling + L2 normalisation) is exported from the encoder directory
 on first use, with torch, and cached under ``cache_dir`` keyed by the encoder's files; later
-starts load it without torch. A corrupt cache file is rebuilt.
+starts load it without torch or transformers (the tokenizer is the directory's
+``tokenizer.json``, read by ``tokenizers``: the ids ``AutoTokenizer`` gives). A corrupt cache
+file is rebuilt.
 """
 
 from __future__ import annotations
@@ -37,13 +39,11 @@ class OnnxSentenceEmbedder:
         threads: int = 2,
         cache_dir: Path = DEFAULT_CACHE_DIR,
     ) -> None:
-        from transformers import AutoTokenizer
-
         self.directory = Path(directory)
         self.max_length = max_length
         self.batch_size = batch_size
         self._model_id = sentence_model_id(self.directory, max_length)
-        self._tokenizer: Any = AutoTokenizer.from_pretrained(str(self.directory))
+        self._tokenizer = _tokenizer(self.directory, max_length)
         path = cache_dir / f"sentence-{self.directory.name}-{_files_digest(self.directory)}.onnx"
         try:
             if not path.is_file():
@@ -63,19 +63,26 @@ class OnnxSentenceEmbedder:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         cleaned = [semantic_text(t) for t in texts]
         for chunk in length_chunks(cleaned, self.batch_size):
-            batch = self._tokenizer(
-                [cleaned[i] for i in chunk],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="np",
-            )
+            encodings = self._tokenizer.encode_batch([cleaned[i] for i in chunk])
             feeds = {
-                "input_ids": batch["input_ids"].astype(np.int64),
-                "attention_mask": batch["attention_mask"].astype(np.int64),
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             }
             out[chunk] = self._session.run(None, feeds)[0]
         return out
+
+
+def _tokenizer(directory: Path, max_length: int) -> Any:
+    """``tokenizer.json`` truncating to ``max_length``, padding to the longest text of a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    pad = tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]", "pad_type_id": 0}
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_padding(  # no ``length``: the file's own may pad every text to 128
+        pad_id=pad["pad_id"], pad_token=pad["pad_token"], pad_type_id=pad["pad_type_id"]
+    )
+    return tokenizer
 
 
 def _session(path: Path, threads: int) -> Any:

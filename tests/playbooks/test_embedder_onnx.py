@@ -3,6 +3,8 @@ torch encoder (so the example cache and the topic model apply), exported once an
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +52,32 @@ def test_the_export_is_cached_and_a_corrupt_cache_rebuilt(
     cached.write_bytes(b"garbage")
     again = OnnxSentenceEmbedder(minilm.directory, cache_dir=onnx_cache)
     assert again.embed(["hello"]).shape == (1, 384)
+
+
+def test_token_ids_are_the_ones_autotokenizer_gives(minilm: MiniLMEmbedder) -> None:
+    from transformers import AutoTokenizer
+
+    from playbooks.embedder_onnx import _tokenizer
+
+    reference = AutoTokenizer.from_pretrained(str(minilm.directory))
+    want = reference(TEXTS, padding=True, truncation=True, max_length=128)
+    got = _tokenizer(minilm.directory, 128).encode_batch(TEXTS)
+    assert [e.ids for e in got] == want["input_ids"]
+    assert [e.attention_mask for e in got] == want["attention_mask"]
+
+
+def test_a_cached_encoder_loads_without_torch_or_transformers(
+    onnx_cache: Path, minilm: MiniLMEmbedder
+) -> None:
+    """The bot process then holds neither (~300 MB and seconds of start-up)."""
+    OnnxSentenceEmbedder(minilm.directory, cache_dir=onnx_cache)  # the cache exists
+    where = f"Path({str(minilm.directory)!r}), cache_dir=Path({str(onnx_cache)!r})"
+    code = (
+        "import sys; from pathlib import Path;"
+        "from playbooks.embedder_onnx import OnnxSentenceEmbedder;"
+        f"e = OnnxSentenceEmbedder({where});"
+        "assert e.embed(['hello']).shape == (1, 384);"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('torch', 'transformers')];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
