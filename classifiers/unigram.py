@@ -31,7 +31,8 @@ import numpy as np
 from tokenizers import Tokenizer
 
 UNK_PENALTY = 10.0  # tokenizers' K_UNK_PENALTY
-WORD_CACHE = 1 << 16
+WORD_CACHE = 1 << 16  # words kept, each at most CACHED_WORD_CHARS long: a few tens of MB at most
+CACHED_WORD_CHARS = 32  # longer "words" (link soup, spam strings) are rare and would bloat it
 
 
 class UnigramTokenizer:
@@ -98,7 +99,9 @@ class UnigramTokenizer:
         )
         out: list[int] = []
         for word in words:
-            out.extend(self._word_ids(word))
+            out.extend(
+                self._word_ids(word) if len(word) <= CACHED_WORD_CHARS else self._viterbi(word)
+            )
         return out
 
     def _viterbi(self, word: str) -> tuple[int, ...]:

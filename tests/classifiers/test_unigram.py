@@ -41,6 +41,7 @@ AWKWARD = [
     "a \x1c<mask>",  # \x1c is whitespace to Python's \\s, not to tokenizers: not stripped
     "😊 ab 😊😊",
     "abc " * 100,  # truncated
+    "abcé" * 50,  # one 200-character word: searched, not cached
 ]
 
 
@@ -93,6 +94,15 @@ def test_a_batch_is_padded_to_its_longest_text_with_the_pad_id(
     expected = tok.encode_batch(texts)
     assert batch["input_ids"].tolist() == [e.ids for e in expected]
     assert batch["attention_mask"].tolist() == [e.attention_mask for e in expected]
+
+
+def test_only_short_words_are_cached_so_spam_strings_cannot_bloat_memory() -> None:
+    lean = lean_of(reference(24), 24)
+    for i in range(50):  # 50 distinct 4000-character "words", as spam can bring
+        lean.ids(f"{i}" + "ab" * 2000)
+    assert lean._word_ids.cache_info().currsize == 0
+    lean.ids("abc ab abc")
+    assert lean._word_ids.cache_info().currsize == 2  # "▁abc" and "▁ab"
 
 
 def test_a_tokenizer_feature_it_does_not_copy_is_refused_not_ignored() -> None:
