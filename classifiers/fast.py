@@ -122,7 +122,7 @@ class OnnxMentionClassifier:
     def encode(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The session's inputs for texts already passed through ``model_input``."""
         batch = self.tokenizer.encode_batch(texts)
-        embeds = np.asarray(self.table[batch["input_ids"]])
+        embeds = self.table[batch["input_ids"]]  # fancy indexing copies: a plain array
         return {"inputs_embeds": embeds, "attention_mask": batch["attention_mask"]}
 
     def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -179,11 +179,11 @@ class _FastTokenizer:
 
 def load_tokenizer(config: ClassifierConfig) -> _FastTokenizer | UnigramTokenizer:
     """The encoder's tokenizer: ``encode_batch(texts)`` → padded ids and attention mask."""
-    path = encoder_path(config.encoder_id) / "tokenizer.json"
-    spec = json.loads(path.read_text(encoding="utf-8"))
+    text = (encoder_path(config.encoder_id) / "tokenizer.json").read_text(encoding="utf-8")
+    spec = json.loads(text)
     if spec["model"]["type"] == "Unigram" and not unsupported(spec):
         return UnigramTokenizer(spec, config.max_length)
-    return _FastTokenizer(Tokenizer.from_str(json.dumps(spec)), config.max_length)
+    return _FastTokenizer(Tokenizer.from_str(text), config.max_length)
 
 
 def table_path(graph: Path) -> Path:

@@ -146,8 +146,7 @@ def _export_fp32(model: MentionClassifier, path: Path) -> None:
     previous = encoder.config._attn_implementation
     batch = model.encode(list(_TRACE_TEXTS))
     embeds = encoder.get_input_embeddings()(batch["input_ids"])
-    axes = {"inputs_embeds": {0: "batch", 1: "sequence"}}
-    axes["attention_mask"] = {0: "batch", 1: "sequence"}
+    axes = {name: {0: "batch", 1: "sequence"} for name in INPUTS}
     try:
         # Eager attention traces to plain MatMul/Softmax, which ONNX Runtime fuses at load.
         encoder.set_attn_implementation("eager")

@@ -43,14 +43,6 @@ def changed_report(
     return evaluate(model, [dataclasses.replace(ex, text=change(ex.text)) for ex in examples])
 
 
-def changed_macro_f1(
-    model: Classifier, examples: Sequence[Example], change: Callable[[str], str]
-) -> float:
-    """Macro-F1 on ``examples`` with ``change`` applied to every text, scored as ``evaluate``."""
-    score: float = changed_report(model, examples, change)["macro_f1"]
-    return score
-
-
 def robustness(model: Classifier, examples: Sequence[Example]) -> dict[str, dict[str, Any]]:
     """``evaluate``'s report under each of ``CHANGES``, by name."""
     return {name: changed_report(model, examples, change) for name, change in CHANGES.items()}

@@ -24,7 +24,6 @@ import re
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,7 +52,7 @@ class UnigramTokenizer:
         self._unk_score = min(self._scores) - UNK_PENALTY
         self.max_length = max_length
         self.pad_id: int = spec["padding"]["pad_id"] if spec.get("padding") else 0
-        self._bos, self._eos = _template_ids(spec)
+        self._before, self._after = _template_ids(spec)
         self._specials = {t["content"]: t["id"] for t in spec["added_tokens"] if t["special"]}
         alternatives = [  # lstrip eats Rust's whitespace: Python's \s without \x1c-\x1f
             (r"[^\S\x1c-\x1f]*" if t["lstrip"] else "") + re.escape(t["content"])
@@ -68,13 +67,9 @@ class UnigramTokenizer:
         self._pre_tokenizer = pipeline.pre_tokenizer
         self._word_ids = lru_cache(maxsize=WORD_CACHE)(self._viterbi)
 
-    @classmethod
-    def from_file(cls, path: Path, max_length: int) -> UnigramTokenizer:
-        return cls(json.loads(path.read_text(encoding="utf-8")), max_length)
-
     # ---- one text -----------------------------------------------------------------------
     def ids(self, text: str) -> list[int]:
-        """Token ids of ``text`` with ``<s>``/``</s>``, truncated to ``max_length``."""
+        """Token ids of ``text``, with the template's ``<s>``/``</s>``, at most ``max_length``."""
         out: list[int] = []
         segments = self._special_re.split(text) if self._special_re else [text]
         for k, segment in enumerate(segments):
@@ -82,11 +77,8 @@ class UnigramTokenizer:
                 out.append(self._specials[segment.lstrip()])
             elif segment:
                 out.extend(self._segment_ids(segment))
-        room = self.max_length - (self._bos is not None) - (self._eos is not None)
-        out = out[: max(room, 0)]
-        before = [] if self._bos is None else [self._bos]
-        after = [] if self._eos is None else [self._eos]
-        return before + out + after
+        room = self.max_length - len(self._before) - len(self._after)
+        return self._before + out[:room] + self._after
 
     def _segment_ids(self, segment: str) -> list[int]:
         normalized = self._normalizer.normalize_str(segment) if self._normalizer else segment
@@ -180,13 +172,14 @@ def unsupported(spec: dict[str, Any]) -> str | None:
     return None
 
 
-def _template_ids(spec: dict[str, Any]) -> tuple[int | None, int | None]:
-    """The ids a ``TemplateProcessing`` post-processor puts around a single text, if any."""
-    post = spec.get("post_processor") or {}
-    if post.get("type") != "TemplateProcessing":
-        return None, None
+def _template_ids(spec: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """The ids the post-processor's template puts before and after a single text (``unsupported``
+    has checked it is ``[<s>] $A [</s>]`` or absent)."""
+    post = spec.get("post_processor")
+    if post is None:
+        return [], []
     single = post["single"]
     specials = {name: entry["ids"][0] for name, entry in post["special_tokens"].items()}
     before = [specials[s["SpecialToken"]["id"]] for s in single[:1] if "SpecialToken" in s]
     after = [specials[s["SpecialToken"]["id"]] for s in single[-1:] if "SpecialToken" in s]
-    return (before[0] if before else None), (after[0] if after else None)
+    return before, after

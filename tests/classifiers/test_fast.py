@@ -31,6 +31,12 @@ TEXTS = [
 ]
 
 
+def _copy_cache(graph: Path, to: Path) -> None:
+    """A built cache (graph and table) copied to ``to``, as a build would write it."""
+    shutil.copyfile(table_path(graph), table_path(to))
+    shutil.copyfile(graph, to)
+
+
 def _shipped() -> bool:
     return (ARTIFACT_DIR / WEIGHTS_FILE).is_file()
 
@@ -102,8 +108,7 @@ def test_missing_or_corrupt_cache_is_rebuilt(
 
     def copy_build(_artifact: Path, path: Path) -> None:
         builds.append(path)
-        shutil.copyfile(table_path(good), table_path(path))
-        shutil.copyfile(good, path)
+        _copy_cache(good, path)
 
     monkeypatch.setattr(fast, "build_cache", copy_build)
     rebuilt = OnnxMentionClassifier.from_artifact(artifact, tmp_path)
@@ -143,8 +148,7 @@ def test_a_build_removes_temporaries_that_killed_builds_left_behind(
         os.utime(leftover, (old, old))
 
     def copy_export(_model: object, path: Path, quantize: bool = True) -> Path:
-        shutil.copyfile(table_path(good), table_path(path))
-        shutil.copyfile(good, path)
+        _copy_cache(good, path)
         return path
 
     monkeypatch.setattr(MentionClassifier, "load", classmethod(lambda cls, d: object()))
