@@ -16,8 +16,10 @@ from classifiers import fast, onnx_export
 from classifiers.agreement import compare
 from classifiers.config import ARTIFACT_DIR, WEIGHTS_FILE, ClassifierConfig
 from classifiers.data import load_examples
+from classifiers.encoders import E5_SMALL, MINILM_L6, encoder_path
 from classifiers.fast import OnnxMentionClassifier, cache_path, table_path
 from classifiers.model import MentionClassifier
+from classifiers.text import model_input
 from models.domain import LABELS
 
 TEXTS = [
@@ -233,3 +235,20 @@ def test_a_failing_run_raises_in_the_caller(
             pooled.logits(TEXTS)
     finally:
         pooled.close()
+
+
+@pytest.mark.parametrize("encoder_id", [MINILM_L6, E5_SMALL])
+def test_serving_tokenizer_gives_the_training_tokenizers_ids(encoder_id: str) -> None:
+    """Each encoder's serving tokenizer (``tokenizers`` for WordPiece, the lean one for a
+    unigram vocabulary) pads and truncates exactly as the torch path's ``AutoTokenizer``."""
+    from transformers import AutoTokenizer
+
+    config = ClassifierConfig(encoder_id=encoder_id)
+    reference = AutoTokenizer.from_pretrained(str(encoder_path(encoder_id)))
+    tokenizer = fast.load_tokenizer(config)
+    for batch in (TEXTS[:4], [*TEXTS, "late flight again " * 100]):  # short; one over the limit
+        texts = [model_input(t, config.normalise) for t in batch]
+        want = reference(texts, padding=True, truncation=True, max_length=config.max_length)
+        got = tokenizer.encode_batch(texts)
+        assert got["input_ids"].tolist() == want["input_ids"]
+        assert got["attention_mask"].tolist() == want["attention_mask"]
