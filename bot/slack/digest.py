@@ -110,14 +110,20 @@ class Digests:
                 await self._flush_one(digest)
 
     async def _flush_one(self, digest: _Digest) -> None:
+        # Clean before rendering: a mention added while the update is on its way marks the
+        # digest dirty again, so the next round shows it (cleaning after the await lost it).
+        digest.dirty = False
         try:
             waiting = await self._waiting()
             message = self._render(digest.channel, digest, waiting)
             await self._update(digest.channel, digest.ts, message)
         except AdapterError as exc:  # try again next round
+            digest.dirty = True
             log.warning("digest not updated: %s", exc, extra={"channel": digest.channel})
             return
-        digest.dirty = False
+        except BaseException:  # e.g. the database is away: run() logs it, next round retries
+            digest.dirty = True
+            raise
         self.updates += 1
         if digest is not self._open.get(digest.channel):
             self._by_ts.pop(digest.ts, None)  # closed and final
